@@ -1,0 +1,29 @@
+// Package transport is the one HTTP core under every botbridge vendor client.
+//
+// A vendor package builds a Config (DefaultConfig, then its options), calls
+// New, and sends each API call through Client.Do with a Request whose body
+// is a params struct; Do encodes it as JSON, sends it with the vendor's
+// credentials, retries when that is safe, reads the answer through a size
+// cap and decodes it into the typed result, or returns an *APIError that
+// the vendor package exposes as its own.
+//
+// # Retries
+//
+// go-retryablehttp runs the attempts; this package decides them. Connection
+// errors, 429, 502, 503 and 504 are retried with jittered exponential
+// backoff, or after the server's Retry-After (seconds or HTTP-date, or a
+// vendor's own header through Config.RetryAfter) when that is within the
+// cap. A request whose method is not idempotent is sent again only when
+// that cannot do a thing twice: its attempt never reached the wire (seen
+// through an HTTP trace), the server answered 429 or 503, or the caller set
+// Request.Idempotent because the request carries idempotency keys. Waits
+// end when the context does, and once the context is done its error is
+// what Do returns.
+//
+// # Secrets
+//
+// The credential lives in the Config.Authorize closure, which fmt cannot
+// print; Client formats as its vendor and base URL only; URLs are dropped
+// from connection errors; and Config.Secrets are scrubbed from every error
+// body a server sends back.
+package transport
