@@ -1,0 +1,73 @@
+// Package webhookverify authenticates webhook deliveries signed with HMAC-SHA256: it signs, verifies
+// (with key rotation and each vendor's encoding), reads request bodies through a cap, and wraps a
+// handler so that only verified bytes reach it. Every vendor package that receives webhooks uses it
+// (DESIGN.md section 4), so there is one implementation of "read the body, check the signature".
+//
+// # Signing
+//
+// [Sign] returns "sha256=" followed by the lowercase hex HMAC-SHA256 of the raw body, which is what
+// Munin sends in x-munin-signature (munin-api-reference 3.2). Munin keys the HMAC with the whole
+// secret string as issued, "whsec_" prefix included and not base64-decoded:
+//
+//	secret := []byte("whsec_3q2-7wAAAAAAAAAAAAAAAAAAAAAAAAAA")
+//	sig := webhookverify.Sign(secret, body) // "sha256=" + 64 lowercase hex
+//
+// The signed message is the exact bytes on the wire. Verify before decoding JSON and never verify a
+// re-encoded body: whitespace and key order change the MAC.
+//
+// # Verifying with rotation
+//
+// [Verify] checks one signature against one secret. A receiver builds a [Verifier] once instead:
+// it accepts a signature made by any of its secrets, verifies without allocating, and is safe for
+// concurrent use. To rotate, list the new secret first and keep the old one until the vendor signs
+// only with the new:
+//
+//	v, err := webhookverify.NewVerifier([][]byte{newSecret, oldSecret})
+//	if err != nil {
+//		return err // ErrEmptySecret: a missing secret is a configuration error, never "skip"
+//	}
+//	if err := v.Verify(body, r.Header.Get("X-Munin-Signature")); err != nil {
+//		return err
+//	}
+//
+// Hex digits are accepted in either case; the "sha256=" prefix is not, and whitespace around the value
+// is malformed. MACs are compared as decoded bytes with [crypto/hmac.Equal].
+//
+// # Moveo: bare hex
+//
+// Moveo sends the lowercase hex HMAC-SHA256 of the raw body in X-Moveo-Signature with no prefix
+// (moveo-api-notes, "Webhook security"). Select that encoding with [WithEncoding]:
+//
+//	v, err := webhookverify.NewVerifier([][]byte{secret}, webhookverify.WithEncoding(webhookverify.BareHex))
+//
+// Moveo sends no signature header at all when no secret is configured; such a delivery gets
+// [ErrMissingSignature].
+//
+// # Middleware
+//
+// [Verifier.VerifyRequest] reads a request body through a cap ([DefaultMaxBodyBytes] unless told
+// otherwise), reading at most one byte past it, and returns the verified raw bytes. [Middleware] wraps
+// a handler with it: a refused request gets 401 (or 413 for an oversized body) with a generic body,
+// and the wrapped handler is not called; an accepted one reaches the handler with r.Body replaced by
+// the verified bytes, which [Payload] also returns from the request context.
+//
+//	mux.Handle("POST /webhooks/munin", webhookverify.Middleware(v, "X-Munin-Signature",
+//		webhookverify.WithRejectHook(func(r *http.Request, err error) {
+//			logger.Warn("webhook refused", "err", err)
+//		}),
+//	)(handler))
+//
+// # Errors
+//
+// Verification fails with one of the sentinels [ErrMissingSignature], [ErrMalformedSignature],
+// [ErrSignatureMismatch], [ErrEmptySecret] and [ErrTooLarge]; test for them with [errors.Is]. The
+// only other errors are a body read failure, which wraps the reader's error, and configuration
+// errors from [NewVerifier]: an unknown [Encoding], or a secret that crypto/hmac refuses (under
+// GODEBUG=fips140=only, one shorter than 14 bytes).
+//
+// Never echo a signature. No error or String from this package contains the received
+// signature, the expected MAC or a secret, so errors are safe to log and to return to the caller; do
+// the same in code around it. Telling a caller the expected signature would let it forge deliveries,
+// and printing a secret hands it over. A Verifier prints only its encoding and number of secrets,
+// under every fmt verb.
+package webhookverify

@@ -1,0 +1,28 @@
+package webhookverify
+
+import "errors"
+
+// The sentinels below are the only errors a verification failure produces. Their messages are fixed
+// strings that carry neither the received signature, the expected MAC nor a secret, so they are safe
+// to log and to echo to an HTTP caller: an error that quoted the expected signature would let anyone
+// forge a delivery (the mistake STYLE.md cites from slack-go). Compare with errors.Is.
+var (
+	// ErrMissingSignature means the signature header was absent or empty. Moveo sends no header when
+	// no webhook secret is configured; a receiver that has a secret must refuse such a request.
+	ErrMissingSignature = errors.New("webhookverify: missing signature")
+
+	// ErrMalformedSignature means the signature was present but not in the verifier's encoding:
+	// wrong or missing "sha256=" prefix, wrong length, a non-hex character or surrounding whitespace.
+	ErrMalformedSignature = errors.New("webhookverify: malformed signature")
+
+	// ErrSignatureMismatch means the signature was well formed but was not made by any configured
+	// secret over these exact body bytes.
+	ErrSignatureMismatch = errors.New("webhookverify: signature mismatch")
+
+	// ErrEmptySecret means a secret was empty, or no secret was given. An empty secret is a
+	// configuration error, never a request to skip verification.
+	ErrEmptySecret = errors.New("webhookverify: empty secret")
+
+	// ErrTooLarge means the request body exceeded the byte cap. The rest of the body is left unread.
+	ErrTooLarge = errors.New("webhookverify: body too large")
+)

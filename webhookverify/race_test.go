@@ -1,0 +1,5 @@
+//go:build race
+
+package webhookverify_test
+
+func init() { raceEnabled = true }
