@@ -20,6 +20,22 @@
 // end when the context does, and once the context is done its error is
 // what Do returns.
 //
+// # Errors
+//
+// A non-2xx answer becomes an *APIError: status, the vendor's code and
+// message (Config.DecodeError reads its body shape), the request id, the
+// Retry-After and the start of the raw body. A vendor package exposes it
+// under its own name and re-exports the sentinels, so its users never see
+// this package:
+//
+//	// APIError is an error answer from Munin.
+//	type APIError = transport.APIError
+//
+//	var ErrNotFound = transport.ErrNotFound
+//
+// errors.Is matches the sentinel of the status class (ErrNotFound for 404,
+// ErrServer for any 5xx, …) and any vendor sentinel the decoder returned.
+//
 // # Secrets
 //
 // The credential lives in the Config.Authorize closure, which fmt cannot
