@@ -1,7 +1,6 @@
 package transport
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,13 +9,11 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
-	"net/http/httptrace"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"time"
 
-	"github.com/hashicorp/go-retryablehttp"
+	"github.com/hashicorp/go-cleanhttp"
 )
 
 // Client sends a vendor's requests: JSON in, JSON out, retries by the rule
@@ -55,6 +52,7 @@ func New(cfg Config) (*Client, error) {
 	c := &Client{
 		vendor:          cfg.Vendor,
 		base:            base,
+		http:            httpClient(cfg.HTTPClient),
 		logger:          cfg.Logger,
 		userAgent:       userAgent(cfg.UserAgent, cfg.Vendor),
 		retryMax:        cfg.RetryMax,
@@ -64,16 +62,11 @@ func New(cfg Config) (*Client, error) {
 		maxBody:         cfg.MaxResponseBytes,
 		requestID:       cfg.RequestID,
 		authorize:       cfg.Authorize,
+		redactor:        redactor(cfg.Secrets),
 		decodeError:     cfg.DecodeError,
 		parseRetryAfter: cfg.RetryAfter,
 		now:             time.Now,
 		jitter:          rand.Int64N,
-	}
-	if cfg.HTTPClient != nil {
-		hc := *cfg.HTTPClient
-		c.http = &hc
-	} else {
-		c.http = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	}
 	if c.decodeError == nil {
 		c.decodeError = DecodeErrorBody
@@ -81,21 +74,44 @@ func New(cfg Config) (*Client, error) {
 	if c.parseRetryAfter == nil {
 		c.parseRetryAfter = ParseRetryAfter
 	}
-	var pairs []string
-	for _, s := range cfg.Secrets {
-		if s != "" {
-			pairs = append(pairs, s, "[REDACTED]")
-		}
-	}
-	if len(pairs) > 0 {
-		c.redactor = strings.NewReplacer(pairs...)
-	}
 	return c, nil
+}
+
+// httpClient returns the client the transport sends with: a copy of the
+// caller's, so the caller's later changes do not reach it, with two
+// differences that keep the transport from touching what it does not own.
+func httpClient(hc *http.Client) *http.Client {
+	var c http.Client
+	if hc != nil {
+		c = *hc
+	}
+	rt := c.Transport
+	if rt == nil {
+		rt = cleanhttp.DefaultPooledTransport()
+	}
+	// go-retryablehttp closes idle connections after every failed call; on
+	// a transport shared with the rest of the caller's program that is not
+	// its business. Hiding the method keeps the call from reaching it.
+	c.Transport = roundTripperOnly{rt}
+	if c.CheckRedirect == nil {
+		// A redirect would replay the credential to wherever it points (Go
+		// keeps Authorization for the same host, even over plain http) and
+		// turn a POST into a GET. No vendor API redirects: a 3xx is an error.
+		c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	}
+	return &c
+}
+
+// roundTripperOnly hides every method of a RoundTripper but RoundTrip.
+type roundTripperOnly struct{ rt http.RoundTripper }
+
+func (r roundTripperOnly) RoundTrip(req *http.Request) (*http.Response, error) {
+	return r.rt.RoundTrip(req)
 }
 
 // String describes the client without any credential.
 func (c *Client) String() string {
-	return fmt.Sprintf("transport.Client{vendor: %s, base: %s}", c.vendor, c.base.Redacted())
+	return fmt.Sprintf("transport.Client{vendor: %s, base: %s}", c.vendor, c.base)
 }
 
 // Format makes every fmt verb, %#v and %+v included, print String, so that
@@ -161,22 +177,16 @@ func (c *Client) Do(ctx context.Context, req *Request, out any) (*Response, erro
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
 		defer cancel()
 	}
-	path := "/" + strings.TrimLeft(req.Path, "/")
 	call := &call{
 		c:          c,
+		ctx:        ctx,
 		method:     req.Method,
-		path:       path,
+		path:       "/" + strings.TrimLeft(req.Path, "/"),
 		idempotent: req.Idempotent || idempotentMethod(req.Method),
 	}
-	resp, err := call.send(ctx, req)
+	resp, err := call.send(req)
 	if err != nil {
 		return nil, err
-	}
-	res := &Response{
-		StatusCode: resp.StatusCode,
-		Header:     resp.Header,
-		RequestID:  resp.Header.Get("X-Request-Id"),
-		Attempts:   call.attempts,
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, c.apiError(call, resp)
@@ -186,100 +196,12 @@ func (c *Client) Do(ctx context.Context, req *Request, out any) (*Response, erro
 			return nil, call.errorf("decode response: %w", err)
 		}
 	}
-	return res, nil
-}
-
-// call is the state of one Do: the retry policy and the hooks of the
-// retryablehttp client built for it close over it.
-type call struct {
-	c          *Client
-	method     string
-	path       string
-	idempotent bool
-	requestID  string
-	attempts   int
-	body       []byte
-	// sent is set by the HTTP trace once the current attempt's headers were
-	// written, and cleared before each attempt.
-	sent atomic.Bool
-}
-
-func (call *call) send(ctx context.Context, req *Request) (*http.Response, error) {
-	c := call.c
-	var body []byte
-	if req.Body != nil {
-		var err error
-		if body, err = json.Marshal(req.Body); err != nil {
-			return nil, call.errorf("encode request body: %w", err)
-		}
-	}
-	target, err := c.resolve(req)
-	if err != nil {
-		return nil, call.errorf("%w", err)
-	}
-	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		WroteHeaders: func() { call.sent.Store(true) },
-	})
-	var raw any // retryablehttp wants an untyped nil for "no body"
-	if body != nil {
-		raw = body
-	}
-	rreq, err := retryablehttp.NewRequestWithContext(ctx, req.Method, target, raw)
-	if err != nil {
-		return nil, call.errorf("%w", err)
-	}
-	h := rreq.Header
-	h.Set("Accept", "application/json")
-	h.Set("User-Agent", c.userAgent)
-	if body != nil {
-		h.Set("Content-Type", "application/json")
-	}
-	for k, vs := range req.Header {
-		h[http.CanonicalHeaderKey(k)] = append([]string(nil), vs...)
-	}
-	if c.requestID != nil {
-		if call.requestID = c.requestID(ctx); call.requestID != "" {
-			h.Set("X-Request-Id", call.requestID)
-		}
-	}
-	if c.authorize != nil {
-		c.authorize(h)
-	}
-	rreq.SetResponseHandler(call.readBody)
-
-	rc := &retryablehttp.Client{
-		HTTPClient:   c.http,
-		RetryMax:     c.retryMax,
-		RetryWaitMin: c.waitMin,
-		RetryWaitMax: c.waitMax,
-		CheckRetry:   call.checkRetry,
-		Backoff: func(_, _ time.Duration, attempt int, resp *http.Response) time.Duration {
-			return call.wait(attempt, resp)
-		},
-		ErrorHandler:   retryablehttp.PassthroughErrorHandler,
-		RequestLogHook: call.beforeAttempt,
-	}
-	resp, err := rc.Do(rreq)
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		if resp != nil {
-			resp.Body.Close()
-		}
-		return nil, call.errorf("%w", ctxErr)
-	}
-	if err != nil {
-		if resp != nil {
-			resp.Body.Close()
-		}
-		return nil, call.errorf("%w (attempts: %d)", sanitize(err), call.attempts)
-	}
-	if call.body == nil {
-		// The retries ran out on a retryable status: the response handler
-		// did not run, so the body is still unread.
-		if err := call.readBody(resp); err != nil {
-			return nil, call.errorf("%w", sanitize(err))
-		}
-	}
-	return resp, nil
+	return &Response{
+		StatusCode: resp.StatusCode,
+		Header:     resp.Header,
+		RequestID:  resp.Header.Get("X-Request-Id"),
+		Attempts:   call.attempts,
+	}, nil
 }
 
 // resolve appends the request's escaped path to the base URL's and adds the
@@ -295,119 +217,71 @@ func (c *Client) resolve(req *Request) (string, error) {
 	if u.Path, err = url.PathUnescape(u.RawPath); err != nil {
 		return "", fmt.Errorf("request path: %w", err)
 	}
+	if u.EscapedPath() != u.RawPath {
+		// Go would re-escape it from the unescaped form, turning %2F into
+		// a slash: the path was not built with Pathf.
+		return "", fmt.Errorf("request path %q: not a valid escaped path", req.Path)
+	}
 	u.RawQuery = req.Query.Encode()
 	return u.String(), nil
 }
 
-// beforeAttempt runs before every attempt: it clears the trace flag and logs.
-func (call *call) beforeAttempt(_ retryablehttp.Logger, r *http.Request, retry int) {
-	call.sent.Store(false)
-	call.attempts = retry + 1
-	call.log(r.Context(), "botbridge: sending request", slog.Int("attempt", call.attempts))
-}
-
-// checkRetry is the retryablehttp policy hook for this call.
-func (call *call) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		return false, ctxErr
-	}
-	if !shouldRetry(resp, err, call.idempotent, call.sent.Load()) {
-		return false, nil
-	}
-	if wait, ok := call.c.retryAfter(resp); ok && wait > call.c.waitMax {
-		// Waiting less than the server asked would only earn another 429;
-		// the caller gets the error with RetryAfter and decides.
-		return false, nil
-	}
-	return true, nil
-}
-
-// wait is the retryablehttp backoff hook for this call.
-func (call *call) wait(attempt int, resp *http.Response) time.Duration {
-	d := call.c.backoff(attempt, resp)
-	attrs := []slog.Attr{slog.Int("attempt", attempt+1), slog.Duration("wait", d)}
-	if resp != nil {
-		attrs = append(attrs, slog.Int("status", resp.StatusCode))
-	}
-	call.log(context.Background(), "botbridge: retrying request", attrs...)
-	return d
-}
-
-// readBody reads the response body through the size cap. As the
-// retryablehttp response handler, its error is a body that broke off, which
-// the policy may retry.
-func (call *call) readBody(resp *http.Response) error {
-	defer resp.Body.Close()
-	limit := call.c.maxBody
-	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
-	if err != nil {
-		return fmt.Errorf("read response body: %w", err)
-	}
-	if int64(len(body)) > limit {
-		if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
-			return fmt.Errorf("%w: over %d bytes", ErrResponseTooLarge, limit)
-		}
-		body = body[:limit]
-	}
-	if body == nil {
-		body = []byte{}
-	}
-	call.body = body
-	resp.Body = io.NopCloser(bytes.NewReader(body))
-	return nil
-}
-
-// apiError builds the *APIError for a non-2xx answer.
+// apiError builds the *APIError for a non-2xx answer, with the client's
+// secrets scrubbed from everything the server sent.
 func (c *Client) apiError(call *call, resp *http.Response) *APIError {
-	body := c.redact(call.body)
+	status, header := resp.StatusCode, resp.Header
+	body := []byte(c.redact(string(call.body)))
 	e := &APIError{
 		Vendor:     c.vendor,
 		Method:     call.method,
 		Path:       call.path,
-		StatusCode: resp.StatusCode,
-		RequestID:  resp.Header.Get("X-Request-Id"),
+		StatusCode: status,
+		RequestID:  c.redact(header.Get("X-Request-Id")),
 		Body:       body[:min(len(body), maxErrorBody)],
 	}
-	if wait, ok := c.retryAfter(resp); ok {
+	if wait, ok := call.retryAfter(resp); ok {
 		e.RetryAfter = wait
 	}
-	e.Code, e.Message, e.kind = c.decodeError(resp.StatusCode, resp.Header, body)
+	code, message, kind := c.decodeError(status, header, body)
+	e.Code, e.Message, e.kind = c.redact(code), c.redact(message), kind
 	return e
 }
 
+// redactor replaces each secret, and the forms a JSON encoder may escape it
+// into, with a marker.
+func redactor(secrets []Secret) *strings.Replacer {
+	var pairs []string
+	for _, secret := range secrets {
+		s := secret.Value()
+		if s == "" {
+			continue
+		}
+		for _, form := range []string{s, jsonString(s, true), jsonString(s, false)} {
+			for _, f := range []string{form, strings.ReplaceAll(form, "/", `\/`)} {
+				pairs = append(pairs, f, redacted)
+			}
+		}
+	}
+	if len(pairs) == 0 {
+		return nil
+	}
+	return strings.NewReplacer(pairs...)
+}
+
+// jsonString is s as a JSON string body, without the quotes.
+func jsonString(s string, escapeHTML bool) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(escapeHTML)
+	_ = enc.Encode(s) // a string always encodes
+	out := strings.TrimSpace(b.String())
+	return out[1 : len(out)-1]
+}
+
 // redact removes the client's secrets from what a server sent back.
-func (c *Client) redact(b []byte) []byte {
-	if c.redactor == nil || len(b) == 0 {
-		return b
+func (c *Client) redact(s string) string {
+	if c.redactor == nil || s == "" {
+		return s
 	}
-	return []byte(c.redactor.Replace(string(b)))
-}
-
-// errorf prefixes an error with the vendor and the call.
-func (call *call) errorf(format string, args ...any) error {
-	return fmt.Errorf("%s: %s %s: "+format, append([]any{call.c.vendor, call.method, call.path}, args...)...)
-}
-
-func (call *call) log(ctx context.Context, msg string, attrs ...slog.Attr) {
-	if call.c.logger == nil {
-		return
-	}
-	attrs = append(attrs,
-		slog.String("vendor", call.c.vendor),
-		slog.String("method", call.method),
-		slog.String("path", call.path))
-	if call.requestID != "" {
-		attrs = append(attrs, slog.String("request_id", call.requestID))
-	}
-	call.c.logger.LogAttrs(ctx, slog.LevelDebug, msg, attrs...)
-}
-
-// sanitize drops the URL from a *url.Error: the call is named by the error's
-// prefix already, and a URL can carry user info.
-func sanitize(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
+	return c.redactor.Replace(s)
 }

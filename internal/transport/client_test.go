@@ -229,7 +229,8 @@ func TestVendorDecoderAddsItsOwnSentinel(t *testing.T) {
 
 func TestErrorMessagesAreBounded(t *testing.T) {
 	t.Parallel()
-	e := &APIError{Vendor: "munin", Method: "GET", Path: "/x", StatusCode: 400, Message: strings.Repeat("é", 600)}
+	// One ASCII byte first, so that byte 512 falls inside a two-byte rune.
+	e := &APIError{Vendor: "munin", Method: "GET", Path: "/x", StatusCode: 400, Message: "a" + strings.Repeat("é", 600)}
 	line := e.Error()
 	assert.Less(t, len(line), 700)
 	assert.True(t, strings.HasSuffix(line, "…"))

@@ -69,7 +69,7 @@ type Config struct {
 
 	// Secrets are scrubbed from anything a server sends back before it can
 	// reach an error, in case a vendor echoes a credential.
-	Secrets []string
+	Secrets []Secret
 
 	// RetryAfter reads how long a response asks the client to wait. Nil
 	// means ParseRetryAfter; vendors with their own headers wrap it.
@@ -143,12 +143,18 @@ func parseBaseURL(raw string) (*url.URL, error) {
 		return nil, fmt.Errorf("base URL %s: must not have a query", u.Redacted())
 	case u.Fragment != "":
 		return nil, fmt.Errorf("base URL %s: must not have a fragment", u.Redacted())
+	case u.User != nil:
+		// A credential in the URL would travel in every error and log
+		// line that names the URL; keys go through the client's options.
+		return nil, fmt.Errorf("base URL %s: must not hold credentials", u.Redacted())
 	}
-	// Collapse any run of trailing slashes into one.
-	u.Path = strings.TrimRight(u.Path, "/") + "/"
-	if u.RawPath != "" {
-		u.RawPath = strings.TrimRight(u.RawPath, "/") + "/"
+	// Collapse any run of trailing slashes into one, on the escaped form so
+	// that an escaped slash in the prefix stays escaped.
+	escaped := strings.TrimRight(u.EscapedPath(), "/") + "/"
+	if u.Path, err = url.PathUnescape(escaped); err != nil {
+		return nil, fmt.Errorf("base URL %s: %w", u.Redacted(), err)
 	}
+	u.RawPath = escaped
 	return u, nil
 }
 
@@ -159,4 +165,20 @@ func userAgent(custom, vendor string) string {
 		ua = custom + " " + ua
 	}
 	return ua
+}
+
+// Format prints the vendor and base URL only, under every fmt verb: a Config
+// holds the Authorize closure and Secrets, and a vendor client may keep one.
+func (cfg Config) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "transport.Config{vendor: %s, base: %s}", cfg.Vendor, cfg.redactedBase())
+}
+
+// redactedBase is the base URL with any password masked, or a placeholder
+// when it does not parse.
+func (cfg Config) redactedBase() string {
+	u, err := url.Parse(cfg.BaseURL)
+	if err != nil {
+		return "(invalid)"
+	}
+	return u.Redacted()
 }

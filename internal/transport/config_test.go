@@ -28,6 +28,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		{"query", func(c *Config) { c.BaseURL = "https://api.example.test/?a=1" }, "must not have a query"},
 		{"fragment", func(c *Config) { c.BaseURL = "https://api.example.test/#x" }, "must not have a fragment"},
 		{"unparsable", func(c *Config) { c.BaseURL = "https://api.example.test/%zz" }, "base URL: invalid URL escape"},
+		{"credentials in the URL", func(c *Config) { c.BaseURL = "https://bot:pw@api.example.test/" }, "must not hold credentials"},
 		{"negative retries", func(c *Config) { c.RetryMax = -1 }, "retry max -1"},
 		{"zero min wait", func(c *Config) { c.RetryWaitMin = 0 }, "retry min wait"},
 		{"max wait below min", func(c *Config) { c.RetryWaitMax = time.Millisecond }, "retry max wait"},
@@ -71,6 +72,7 @@ func TestBaseURLIsNormalisedAndKeepsItsPrefix(t *testing.T) {
 		"https://api.example.test/api/v1":     "https://api.example.test/api/v1/",
 		"https://api.example.test/api/v1///":  "https://api.example.test/api/v1/",
 		"http://127.0.0.1:8080/prefix/munin/": "http://127.0.0.1:8080/prefix/munin/",
+		"https://api.example.test/a%2Fb//":    "https://api.example.test/a%2Fb/",
 	}
 	for in, want := range tests {
 		c := newTestClient(t, in, nil)
@@ -104,6 +106,8 @@ func TestRequestPathsResolveBelowThePrefix(t *testing.T) {
 	}
 	_, err := c.Do(context.Background(), &Request{Method: http.MethodGet, Path: "conversations?x=1"}, nil)
 	assert.ErrorContains(t, err, "must not hold '?'")
+	_, err = c.Do(context.Background(), &Request{Method: http.MethodGet, Path: "x%2Fy z"}, nil)
+	assert.ErrorContains(t, err, `request path "x%2Fy z": not a valid escaped path`)
 }
 
 func TestHTTPClientIsCopiedNotChanged(t *testing.T) {

@@ -16,9 +16,14 @@
 // cap. A request whose method is not idempotent is sent again only when
 // that cannot do a thing twice: its attempt never reached the wire (seen
 // through an HTTP trace), the server answered 429 or 503, or the caller set
-// Request.Idempotent because the request carries idempotency keys. Waits
-// end when the context does, and once the context is done its error is
-// what Do returns.
+// Request.Idempotent because the request carries idempotency keys. Only
+// positive evidence counts as "never reached the wire" (a dial or DNS
+// error, or a connection asked for and never obtained); a transport the
+// trace cannot see gives none, so its failures are not retried for such a
+// request. Waits end when the context does, and once the context is done
+// its error is what Do returns. Redirects are not followed: a 3xx is an
+// *APIError, because following it would replay the credential to the
+// target and turn a POST into a GET.
 //
 // # Errors
 //
@@ -39,7 +44,10 @@
 // # Secrets
 //
 // The credential lives in the Config.Authorize closure, which fmt cannot
-// print; Client formats as its vendor and base URL only; URLs are dropped
-// from connection errors; and Config.Secrets are scrubbed from every error
-// body a server sends back.
+// print, and vendor packages hold keys as a Secret, which prints as
+// "[REDACTED]" everywhere. Client and Config format as their vendor and base
+// URL only; a base URL may not hold credentials; URLs are dropped from
+// connection errors; header values are checked before the credential is
+// added; and Config.Secrets, in their JSON-escaped forms too, are scrubbed
+// from everything a server sends back before it reaches an *APIError.
 package transport

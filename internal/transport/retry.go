@@ -34,21 +34,18 @@ func retryableStatus(status int) (retryable, unprocessed bool) {
 }
 
 // shouldRetry applies the rule to one attempt's outcome. resp is nil for a
-// connection error; err is set with resp for a body that broke off. sent
-// reports whether the attempt's request was written to the connection.
-func shouldRetry(resp *http.Response, err error, idempotent, sent bool) bool {
-	if err != nil {
-		if permanent(err) {
-			return false
-		}
-		if resp != nil {
-			// The server answered, so it may have acted on the request.
-			return idempotent
-		}
-		return idempotent || !sent
-	}
-	if resp == nil {
+// connection error; err is set with resp for a body that broke off.
+// mayHaveArrived reports whether the attempt's request may have reached the
+// server.
+func shouldRetry(resp *http.Response, err error, idempotent, mayHaveArrived bool) bool {
+	switch {
+	case err != nil && permanent(err):
 		return false
+	case err != nil && resp != nil:
+		// The server answered, so it may have acted on the request.
+		return idempotent
+	case err != nil:
+		return idempotent || !mayHaveArrived
 	}
 	retryable, unprocessed := retryableStatus(resp.StatusCode)
 	return retryable && (idempotent || unprocessed)
@@ -100,21 +97,14 @@ func ParseRetryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 	return 0, false
 }
 
-// retryAfter reads the wait a response asks for, through the vendor's hook.
-func (c *Client) retryAfter(resp *http.Response) (time.Duration, bool) {
-	if resp == nil {
-		return 0, false
-	}
-	return c.parseRetryAfter(resp.Header, c.now())
-}
-
 // backoff is the wait before retry number attempt+1: the server's
-// Retry-After when it sent one (already known to be within the cap), else
+// Retry-After when it sent one (ok), kept within [RetryWaitMin,
+// RetryWaitMax] so that "0" does not mean retrying back to back; else
 // exponential from RetryWaitMin, capped at RetryWaitMax, jittered into its
 // upper half so that many clients do not retry in step.
-func (c *Client) backoff(attempt int, resp *http.Response) time.Duration {
-	if wait, ok := c.retryAfter(resp); ok {
-		return min(wait, c.waitMax)
+func (c *Client) backoff(attempt int, retryAfter time.Duration, ok bool) time.Duration {
+	if ok {
+		return min(max(retryAfter, c.waitMin), c.waitMax)
 	}
 	wait := c.waitMax
 	if attempt < 32 {

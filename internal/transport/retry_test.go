@@ -41,9 +41,9 @@ func TestBackoffIsJitteredExponentialUpToTheCap(t *testing.T) {
 	}
 	for _, tt := range tests {
 		c.jitter = func(int64) int64 { return 0 }
-		assert.Equal(t, tt.lo, c.backoff(tt.attempt, nil), "attempt %d, least jitter", tt.attempt)
+		assert.Equal(t, tt.lo, c.backoff(tt.attempt, 0, false), "attempt %d, least jitter", tt.attempt)
 		c.jitter = func(n int64) int64 { return n - 1 }
-		assert.Equal(t, tt.hi, c.backoff(tt.attempt, nil), "attempt %d, most jitter", tt.attempt)
+		assert.Equal(t, tt.hi, c.backoff(tt.attempt, 0, false), "attempt %d, most jitter", tt.attempt)
 	}
 }
 
@@ -55,12 +55,17 @@ func TestBackoffObeysRetryAfter(t *testing.T) {
 		cfg.RetryWaitMax = 30 * time.Second
 	})
 	c.now = func() time.Time { return now }
-	resp := func(k, v string) *http.Response { return &http.Response{Header: http.Header{k: {v}}} }
+	wait := func(attempt int, k, v string) time.Duration {
+		call := &call{c: c, ctx: context.Background()}
+		return call.backoff(attempt, &http.Response{Header: http.Header{k: {v}}})
+	}
 
-	assert.Equal(t, 7*time.Second, c.backoff(0, resp("Retry-After", "7")))
-	assert.Equal(t, 12*time.Second, c.backoff(3, resp("Retry-After", now.Add(12*time.Second).Format(http.TimeFormat))))
-	assert.Equal(t, time.Duration(0), c.backoff(0, resp("Retry-After", now.Add(-time.Minute).Format(http.TimeFormat))))
-	assert.Equal(t, time.Second, c.backoff(0, resp("Retry-After", "soon")), "an unreadable header falls back to backoff")
+	assert.Equal(t, 7*time.Second, wait(0, "Retry-After", "7"))
+	assert.Equal(t, 12*time.Second, wait(3, "Retry-After", now.Add(12*time.Second).Format(http.TimeFormat)))
+	assert.Equal(t, time.Second, wait(0, "Retry-After", now.Add(-time.Minute).Format(http.TimeFormat)), "a past date waits the minimum")
+	assert.Equal(t, time.Second, wait(0, "Retry-After", "0"), "zero waits the minimum, not back to back")
+	assert.Equal(t, time.Second, wait(0, "Retry-After", "soon"), "an unreadable header falls back to backoff")
+	assert.Equal(t, 4*time.Second, wait(2, "Retry-After", "soon"))
 
 	// A vendor's own header, through the hook (Munin's 429 carries only this one).
 	c.parseRetryAfter = func(h http.Header, now time.Time) (time.Duration, bool) {
@@ -69,8 +74,8 @@ func TestBackoffObeysRetryAfter(t *testing.T) {
 		}
 		return ParseRetryAfter(h, now)
 	}
-	assert.Equal(t, 25*time.Second, c.backoff(0, resp("Retry-After-Public-Minute", "25")))
-	assert.Equal(t, 3*time.Second, c.backoff(0, resp("Retry-After", "3")))
+	assert.Equal(t, 25*time.Second, wait(0, "Retry-After-Public-Minute", "25"))
+	assert.Equal(t, 3*time.Second, wait(0, "Retry-After", "3"))
 }
 
 func TestParseRetryAfter(t *testing.T) {
@@ -108,7 +113,7 @@ func TestShouldRetry(t *testing.T) {
 		name             string
 		resp             *http.Response
 		err              error
-		sent             bool
+		arrived          bool
 		idempotent, post bool // want for an idempotent request, for a plain POST
 	}{
 		{"dial error, never sent", nil, connErr, false, true, true},
@@ -127,8 +132,8 @@ func TestShouldRetry(t *testing.T) {
 		{"response too large", status(200), ErrResponseTooLarge, true, false, false},
 	}
 	for _, tt := range tests {
-		assert.Equal(t, tt.idempotent, shouldRetry(tt.resp, tt.err, true, tt.sent), "%s (idempotent)", tt.name)
-		assert.Equal(t, tt.post, shouldRetry(tt.resp, tt.err, false, tt.sent), "%s (POST)", tt.name)
+		assert.Equal(t, tt.idempotent, shouldRetry(tt.resp, tt.err, true, tt.arrived), "%s (idempotent)", tt.name)
+		assert.Equal(t, tt.post, shouldRetry(tt.resp, tt.err, false, tt.arrived), "%s (POST)", tt.name)
 	}
 }
 
@@ -236,7 +241,8 @@ func TestRetryAfterWithinTheCapIsWaited(t *testing.T) {
 	res, err := c.Do(context.Background(), &Request{Method: http.MethodPost, Path: "v1/widget/messages", Body: struct{}{}}, nil)
 	require.NoError(t, err)
 	assert.Equal(t, 2, res.Attempts)
-	assert.Equal(t, 3*time.Millisecond, c.backoff(0, &http.Response{Header: http.Header{"Retry-After-Public-Minute": {"3"}}}))
+	call := &call{c: c, ctx: context.Background()}
+	assert.Equal(t, 3*time.Millisecond, call.backoff(0, &http.Response{Header: http.Header{"Retry-After-Public-Minute": {"3"}}}))
 }
 
 // countingTransport counts round trips on the client side.
