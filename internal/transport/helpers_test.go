@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -81,4 +83,21 @@ func jsonResponder(status int, v any, header ...string) httpmock.Responder {
 		}
 		return resp, nil
 	}
+}
+
+// hangUpServer reads each request whole and closes the connection without
+// answering: the request arrived, the response never came. It counts the
+// requests it received.
+func hangUpServer(t *testing.T) (*httptest.Server, *atomic.Int32) {
+	t.Helper()
+	hits := new(atomic.Int32)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		_, _ = io.ReadAll(r.Body)
+		if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+			conn.Close()
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv, hits
 }

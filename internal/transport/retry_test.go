@@ -282,16 +282,7 @@ func TestConnectionDroppedAfterTheRequestArrived(t *testing.T) {
 	}{{http.MethodPost, 1}, {http.MethodGet, 4}} {
 		t.Run(tt.method, func(t *testing.T) {
 			t.Parallel()
-			var hits atomic.Int32
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				hits.Add(1)
-				_, _ = io.ReadAll(r.Body)
-				conn, _, err := w.(http.Hijacker).Hijack()
-				if err == nil {
-					conn.Close()
-				}
-			}))
-			defer srv.Close()
+			srv, hits := hangUpServer(t)
 			c := newTestClient(t, srv.URL, srv.Client())
 			_, err := c.Do(context.Background(), &Request{Method: tt.method, Path: "v1/thing", Body: map[string]int{"n": 1}}, nil)
 			require.Error(t, err)

@@ -42,15 +42,7 @@ func TestFailedPOSTWithoutEvidenceIsNotResent(t *testing.T) {
 // trace cannot see: the server got the POST once.
 func TestFailedPOSTBehindAnUntracedWrapperIsNotResent(t *testing.T) {
 	t.Parallel()
-	var hits atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hits.Add(1)
-		_, _ = io.ReadAll(r.Body)
-		if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
-			conn.Close()
-		}
-	}))
-	defer srv.Close()
+	srv, hits := hangUpServer(t)
 	base := srv.Client().Transport
 	wrapper := roundTripFunc(func(r *http.Request) (*http.Response, error) {
 		return base.RoundTrip(r.Clone(context.Background()))
