@@ -1,7 +1,7 @@
 // Package webhookverify authenticates webhook deliveries signed with HMAC-SHA256: it signs, verifies
 // (with key rotation and each vendor's encoding), reads request bodies through a cap, and wraps a
-// handler so that only verified bytes reach it. Every vendor package that receives webhooks uses it
-// (DESIGN.md section 4), so there is one implementation of "read the body, check the signature".
+// handler so that only verified bytes reach it. Every botbridge vendor package that receives webhooks
+// uses it, so there is one implementation of "read the body, check the signature".
 //
 // # Signing
 //

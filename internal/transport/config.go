@@ -13,7 +13,7 @@ import (
 	"github.com/botbridge/botbridge"
 )
 
-// Defaults shared by every vendor client (DESIGN.md section 3).
+// Defaults shared by every vendor client.
 const (
 	DefaultRetryMax         = 3
 	DefaultRetryWaitMin     = 1 * time.Second

@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// The retry rule (DESIGN.md section 3):
+// The retry rule every vendor client shares:
 //
 //   - connection errors, 429, 502, 503 and 504 are retried, nothing else;
 //   - a request that is not idempotent is retried only when that is safe: it
