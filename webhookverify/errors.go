@@ -2,10 +2,11 @@ package webhookverify
 
 import "errors"
 
-// The sentinels below are the only errors a verification failure produces. Their messages are fixed
+// The sentinels below are the errors a verification failure produces (the others are a body read
+// failure and, under GODEBUG=fips140=only, a secret crypto/hmac refuses). Their messages are fixed
 // strings that carry neither the received signature, the expected MAC nor a secret, so they are safe
 // to log and to echo to an HTTP caller: an error that quoted the expected signature would let anyone
-// forge a delivery (the mistake STYLE.md cites from slack-go). Compare with errors.Is.
+// forge a delivery. Compare with errors.Is.
 var (
 	// ErrMissingSignature means the signature header was absent or empty. Moveo sends no header when
 	// no webhook secret is configured; a receiver that has a secret must refuse such a request.

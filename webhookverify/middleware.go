@@ -16,16 +16,17 @@ import (
 const DefaultMaxBodyBytes = 1 << 20
 
 // maxPrealloc bounds how much a declared Content-Length can make VerifyRequest allocate before any
-// byte has arrived.
-const maxPrealloc = 1 << 24
+// byte has arrived: a client that declares the whole cap and sends ten bytes must not hold the cap's
+// worth of memory. Bodies beyond it grow as they arrive.
+const maxPrealloc = 64 << 10
 
 // VerifyRequest reads r's body and checks the signature in the named header, returning the exact raw
 // bytes that were verified. It is the one place where vendor webhook handlers read and authenticate a
 // delivery; decode JSON only from the bytes it returns.
 //
 // The body is read through a cap of maxBytes (DefaultMaxBodyBytes when maxBytes <= 0), and never more
-// than maxBytes+1 bytes are read. The checks run cheapest first, so an unsigned or badly signed request
-// is refused before its body is read:
+// than maxBytes+1 bytes are read. The checks run cheapest first, so an unsigned request, or one whose
+// signature is malformed, is refused before its body is read:
 //
 //   - an empty header value: ErrMissingSignature;
 //   - a value not in v's encoding: ErrMalformedSignature;
@@ -68,8 +69,8 @@ func readCapped(body io.Reader, maxBytes, sizeHint int64) ([]byte, error) {
 		return []byte{}, nil
 	}
 	var buf bytes.Buffer
-	if sizeHint >= 0 && sizeHint < maxPrealloc {
-		buf.Grow(int(sizeHint) + bytes.MinRead) // room for the read that returns EOF
+	if sizeHint >= 0 {
+		buf.Grow(int(min(sizeHint, maxPrealloc)) + bytes.MinRead) // room for the read that returns EOF
 	}
 	// One byte past the cap tells a body of exactly maxBytes from a longer one.
 	if _, err := buf.ReadFrom(io.LimitReader(body, min(maxBytes, math.MaxInt64-1)+1)); err != nil {

@@ -17,8 +17,9 @@ const signaturePrefix = "sha256="
 // value Munin sends in x-munin-signature (munin-api-reference 3.2). For Munin the key is the whole
 // secret string as issued, "whsec_" prefix included and not base64-decoded.
 //
-// An empty secret gives "", just as the vendors send no signature header when no secret is
-// configured; Verify refuses an empty secret, so nothing signed that way ever verifies.
+// An empty secret, or one crypto/hmac refuses (under GODEBUG=fips140=only, one shorter than 14
+// bytes), gives "", just as the vendors send no signature header when no secret is configured;
+// Verify refuses such a secret, so nothing signed that way ever verifies.
 func Sign(secret, payload []byte) string {
 	mac, err := newMAC(secret)
 	if err != nil {
@@ -31,7 +32,8 @@ func Sign(secret, payload []byte) string {
 
 // Verify reports whether signature, in the "sha256=<64 hex>" form, is the HMAC-SHA256 of payload
 // keyed with secret. It returns nil, ErrEmptySecret, ErrMissingSignature, ErrMalformedSignature or
-// ErrSignatureMismatch. Hex digits may be in either case; the prefix may not, and surrounding
+// ErrSignatureMismatch (or, under GODEBUG=fips140=only, the error for a secret crypto/hmac refuses).
+// Hex digits may be in either case; the prefix may not, and surrounding
 // whitespace is malformed (net/http has already trimmed header values).
 //
 // Verify builds a fresh HMAC on every call. A receiver that verifies many deliveries, rotates keys or
@@ -95,27 +97,34 @@ func decodeSignature(enc Encoding, signature string, dst *[sha256.Size]byte) err
 	if len(signature) != 2*len(dst) {
 		return ErrMalformedSignature
 	}
+	var bad byte
 	for i := range dst {
-		hi, okHi := fromHexDigit(signature[2*i])
-		lo, okLo := fromHexDigit(signature[2*i+1])
-		if !okHi || !okLo {
-			return ErrMalformedSignature
-		}
+		hi, lo := hexValue[signature[2*i]], hexValue[signature[2*i+1]]
+		bad |= hi | lo
 		dst[i] = hi<<4 | lo
+	}
+	if bad&invalidHex != 0 {
+		return ErrMalformedSignature
 	}
 	return nil
 }
 
-// fromHexDigit accepts both cases: Munin and Moveo document lowercase, but hex is case-insensitive
-// and a proxy or test tool that upper-cases it has not changed the MAC.
-func fromHexDigit(c byte) (byte, bool) {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0', true
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10, true
-	case 'A' <= c && c <= 'F':
-		return c - 'A' + 10, true
+// invalidHex marks a byte that is not a hex digit in hexValue; valid digits are 0-15, so the bit
+// survives OR-ing all the digits of a signature together and the loop needs no branch per digit.
+const invalidHex = 0x10
+
+// hexValue maps a byte to its hex digit value, in either case: Munin and Moveo document lowercase, but
+// hex is case-insensitive and a proxy or test tool that upper-cases it has not changed the MAC.
+var hexValue = func() (t [256]byte) {
+	for i := range t {
+		t[i] = invalidHex
 	}
-	return 0, false
-}
+	for c := byte('0'); c <= '9'; c++ {
+		t[c] = c - '0'
+	}
+	for c := byte('a'); c <= 'f'; c++ {
+		t[c] = c - 'a' + 10
+		t[c-'a'+'A'] = c - 'a' + 10
+	}
+	return t
+}()

@@ -182,15 +182,9 @@ func (v *Verifier) String() string {
 	return "webhookverify.Verifier{encoding: " + v.enc.String() + ", secrets: " + strconv.Itoa(len(v.keys)) + "}"
 }
 
-// GoString makes %#v print the same summary as String: Go syntax that rebuilt the value would have
-// to contain the secrets.
-func (v *Verifier) GoString() string {
-	return v.String()
-}
-
-// Format implements fmt.Formatter so that every verb prints the String summary. Without it, %v of a
-// Verifier value would walk its fields by reflection. The receiver is a value so that both Verifier
-// and *Verifier use it.
+// Format implements fmt.Formatter so that every verb, %#v included, prints the String summary rather
+// than the fields (which hold only pointers, never a secret). The receiver is a value so that both
+// Verifier and *Verifier use it.
 func (v Verifier) Format(f fmt.State, _ rune) {
 	io.WriteString(f, v.String())
 }
