@@ -105,6 +105,7 @@ func httpClient(hc *http.Client) *http.Client {
 // roundTripperOnly hides every method of a RoundTripper but RoundTrip.
 type roundTripperOnly struct{ rt http.RoundTripper }
 
+// RoundTrip sends req through the wrapped RoundTripper.
 func (r roundTripperOnly) RoundTrip(req *http.Request) (*http.Response, error) {
 	return r.rt.RoundTrip(req)
 }
