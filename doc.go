@@ -5,8 +5,9 @@
 // # Which package for which job
 //
 //	webhookverify        verify a vendor's signed webhook (HMAC-SHA256, key rotation, HTTP middleware)
-//	handoff              decide whether the bot may speak: bot, pending or human owns the conversation   (planned)
-//	handoff/redisstore   the same decision shared by many bot replicas through Redis                      (planned)
+//	handoff              decide whether the bot may speak: bot, pending or human owns the conversation
+//	handoff/redisstore   the same decision shared by many bot replicas through Redis
+//	handoff/handofftest  the conformance suite every handoff store passes, and a fake clock
 //	munin                Munin: push widget transcripts, read conversations, signed webhooks             (planned)
 //	moveo                Moveo.ai custom channel: sessions, user messages, handover, webhook events      (planned)
 //	altabots             AltaBots.ai human desk: the three inbound endpoints and the two outbound calls  (planned)
@@ -32,6 +33,24 @@
 // Moveo signs with bare hex instead of "sha256=<hex>":
 //
 //	v, err := webhookverify.NewVerifier(secrets, webhookverify.WithEncoding(webhookverify.BareHex))
+//
+// # handoff
+//
+// Observe every vendor event; Decide before replying; Commit just before
+// sending, so a reply composed while a human wrote is dropped:
+//
+//	ctl, err := handoff.New(nil) // in memory; redisstore.New(client) for many replicas
+//	...
+//	ctl.Observe(ctx, handoff.Event{ID: msgID, Conversation: conv, Kind: handoff.HumanMessage})
+//	...
+//	d, err := ctl.Decide(ctx, conv)
+//	if err != nil || !d.Allow {
+//		return err // a human owns the conversation (or the store failed): stay quiet
+//	}
+//	reply := generate(ctx)
+//	if ctl.Commit(ctx, d) != nil {
+//		return nil // handoff.ErrStale: a human wrote meanwhile
+//	}
 //
 // # Conventions every package keeps
 //
