@@ -181,16 +181,20 @@ func (s *MemoryStore) evicted(p *packedRecord, now time.Time) bool {
 
 // evictAt is when a record written at now may go: the idle TTL after the
 // later of now and its deadline, in whole Unix seconds rounded up; 0
-// (never) without a TTL or past 2106.
+// (never) without a TTL, past 2106, or for a record that waits with no
+// deadline.
 func (s *MemoryStore) evictAt(p *packedRecord, now time.Time) uint32 {
 	if s.ttl <= 0 {
 		return 0
 	}
 	from := now
-	if p.flags&flagUntil != 0 {
+	switch {
+	case p.flags&flagUntil != 0:
 		if until := time.Unix(0, p.until); until.After(from) {
 			from = until
 		}
+	case p.state != Bot:
+		return 0 // Pending with no timeout: it waits for a human, however long
 	}
 	at := unixCeil(from.Add(s.ttl))
 	if at <= 0 || at > 1<<32-1 {

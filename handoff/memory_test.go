@@ -37,6 +37,7 @@ func TestMemoryStoreEviction(t *testing.T) {
 		return r.Version
 	}
 	write("idle", handoff.Record{Version: 1, State: handoff.Bot, Since: t0})
+	write("waiting", handoff.Record{Version: 1, State: handoff.Pending, Since: t0}) // no timeout
 	write("held", handoff.Record{Version: 1, State: handoff.Human, Since: t0, Until: t0.Add(4 * time.Hour)})
 
 	clock.Advance(time.Hour - time.Nanosecond)
@@ -52,6 +53,8 @@ func TestMemoryStoreEviction(t *testing.T) {
 	assert.Zero(t, store.Evict(), "kept until the TTL after its deadline")
 	clock.Advance(time.Nanosecond)
 	assert.Equal(t, 1, store.Evict())
+	assert.Equal(t, uint64(1), version("waiting"), "a handover with no timeout waits as long as it takes")
+	require.NoError(t, store.Delete(ctx, "waiting"))
 	assert.Zero(t, store.Len())
 
 	// Writes evict by themselves: a write to each shard after the TTL
