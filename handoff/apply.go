@@ -12,8 +12,9 @@ const (
 	// NoEffect: the event changes nothing, like a user message, or a
 	// human message inside a grace period it does not extend.
 	NoEffect Effect = iota
-	// Changed: the event changed the owner, the reason or a deadline.
-	Changed
+	// Applied: the event changed the owner, the reason or a deadline,
+	// and the record was stored.
+	Applied
 	// Duplicate: an event with the same ID changed the record before.
 	Duplicate
 	// Stale: the event is older than the record's last change of owner,
@@ -27,7 +28,7 @@ const (
 
 var effectNames = [...]string{
 	NoEffect:  "no effect",
-	Changed:   "changed",
+	Applied:   "applied",
 	Duplicate: "duplicate",
 	Stale:     "stale",
 	Refused:   "refused",
@@ -69,8 +70,8 @@ type Transition struct {
 	Event Event
 }
 
-// Changed reports whether the owner changed.
-func (t Transition) Changed() bool { return t.From != t.To }
+// OwnerChanged reports whether the owner changed.
+func (t Transition) OwnerChanged() bool { return t.From != t.To }
 
 // Apply is the rule book: it returns the record that results from
 // observing ev at now under policy p, and the transition that describes it.
@@ -79,14 +80,18 @@ func (t Transition) Changed() bool { return t.From != t.To }
 // (see Transition.Version) there is nothing to store.
 //
 // In order, Apply
-//  1. lets deadlines that passed before now take effect (a Human grace
-//     period or hold, a Pending timeout), so an event is judged against
-//     the owner at now;
-//  2. ignores ev if its ID changed the record recently ([Duplicate]), or
-//     if it happened before the current owner took over ([Stale]);
-//  3. applies the rule of ev.Kind at its OccurredAt (now when zero or
-//     in the future), which may be long past for a late event, then lets
-//     deadlines up to now take effect again.
+//  1. ignores ev if its ID moved the claim recently ([Duplicate]), or if
+//     it happened before the last claim of the conversation ([Stale]): an
+//     old human message cannot undo a hand-back, nor an old hand-back a
+//     take-over. Human activity under the same human's claim is never
+//     stale: it can only extend a grace period that ran out because the
+//     event arrived late;
+//  2. applies the rule of ev.Kind to the record as it stood at
+//     ev.OccurredAt (now when zero; clocks running ahead are taken as now,
+//     never as older than the last claim);
+//  3. lets the deadlines that passed by now take effect (a Human grace
+//     period or hold, a Pending timeout). A deadline passing does not move
+//     Since, so a late event is judged against the claim that ran out.
 //
 // The rules: human activity (HumanMessage, HumanJoined, HumanTyping,
 // Reopened) makes a human the owner until p.Grace after the latest
@@ -106,67 +111,98 @@ func Apply(r Record, ev Event, now time.Time, p Policy) (Record, Transition) {
 // apply is Apply without the copying and normalising; write reports
 // whether next must be stored.
 func apply(r Record, ev *Event, now time.Time, p Policy) (next Record, tr Transition, write bool) {
-	at := ev.OccurredAt
+	raw := normalize(ev.OccurredAt)
+	at := raw
 	if at.IsZero() || at.After(now) {
 		at = now
 	}
-	at = normalize(at)
+	if at.Before(r.Since) && (raw.IsZero() || !raw.Before(r.Since)) {
+		// An event with no time, or one from a clock running ahead of
+		// ours, happened after the last claim: a replica whose clock is
+		// behind must not judge it older.
+		at = r.Since
+	}
 
-	current := expire(r, now)
-	next = current
-	changedByEvent := false
+	before := expire(r, now) // the owner at now, as Decide sees it
+	next = before
+	eventChanged := false
 	fp := fingerprint(ev.ID)
 	switch {
-	case current.seen(fp):
+	case r.seen(fp):
 		tr.Effect = Duplicate
-	case at.Before(current.Since):
+	case !raw.IsZero() && raw.Before(r.Since) && (r.released() || !ev.Kind.humanActivity()):
+		// Older than the last claim of the conversation. Human activity
+		// still counts unless the conversation was handed back after it:
+		// it extends a grace period that may have run out only because
+		// the event arrived late.
 		tr.Effect = Stale
 	default:
-		var ruled Record
-		ruled, tr.Effect = rule(current, ev, at, p)
-		if tr.Effect == Changed || tr.Effect == Refused {
-			ruled = expire(ruled, now)
-			if !ruled.sameOwnership(&current) {
-				next, changedByEvent = ruled, true
-				next.remember(fp)
-			} else if tr.Effect == Changed {
+		late := !raw.IsZero() && raw.Before(r.Since)
+		ruled, effect := rule(asOf(r, at), ev, at, late, p)
+		tr.Effect = effect
+		if effect != Applied && effect != Refused {
+			break
+		}
+		ruled = expire(ruled, now)
+		newRefusal := effect == Refused && fp != 0
+		if ruled.sameOwnership(&before) && !newRefusal {
+			if effect == Applied {
 				tr.Effect = NoEffect
 			}
+			break
+		}
+		next, eventChanged = ruled, true
+		if newRefusal || ruled.State != before.State || ruled.Reason != before.Reason || !ruled.Since.Equal(before.Since) {
+			// Remember the events that moved or renewed the claim; a
+			// redelivered grace extension only extends it again.
+			next.remember(fp)
 		}
 	}
 
 	tr.Conversation, tr.Event, tr.From = ev.Conversation, *ev, r.State
 	write = !next.equal(&r)
 	switch {
-	case changedByEvent:
+	case eventChanged:
 		tr.Cause, tr.At = ev.Kind, at
 	case write:
-		// Only a deadline did: commit it with its own time.
-		tr.Cause, tr.At = Expiry, next.Since
+		// Only a deadline did: store it with its own time.
+		tr.Cause, tr.At = Expiry, next.Until
 	default:
 		tr.Cause, tr.At = ev.Kind, at
 	}
 	if write {
 		next.Version = nextVersion(r.Version, now)
 	}
-	tr.To, tr.Reason, tr.Until, tr.Version = next.State, next.Reason, next.Until, next.Version
+	tr.To, tr.Reason, tr.Version = next.State, next.Reason, next.Version
+	if next.State != Bot {
+		tr.Until = next.Until
+	}
 	return next, tr, write
 }
 
-// rule applies the rule of ev.Kind to r at time at, r being the record as
-// it stands at that time. It reports NoEffect or Stale when it leaves r
-// as it is.
-func rule(r Record, ev *Event, at time.Time, p Policy) (Record, Effect) {
+// rule applies the rule of ev.Kind at time at to r, the record as it
+// stood then; late says the event is older than r's last claim. It reports
+// NoEffect or Stale when it leaves r as it is.
+func rule(r Record, ev *Event, at time.Time, late bool, p Policy) (Record, Effect) {
 	switch k := ev.Kind; {
+	case k.humanActivity() && late && r.State == Pending:
+		// A human was active before the handover was asked: the bot
+		// stays quiet for the longer of the two.
+		r.LastHuman = later(r.LastHuman, at)
+		if !r.Until.IsZero() {
+			r.State, r.Reason, r.Until = Human, HumanActive, later(r.Until, add(at, p.Grace))
+		}
+		return r, Applied
+
 	case k.humanActivity():
 		if r.State != Human {
-			r.State, r.Reason, r.Since, r.Until = Human, HumanActive, at, time.Time{}
+			r.State, r.Reason, r.Since, r.Until = Human, HumanActive, later(r.Since, at), time.Time{}
 		} else if r.Reason == HumanGone {
 			r.Reason = HumanActive // the human came back
 		}
 		r.LastHuman = later(r.LastHuman, at)
 		r.Until = later(r.Until, add(at, p.Grace))
-		return r, Changed
+		return r, Applied
 
 	case k == TakeOver:
 		hold := ev.Hold
@@ -174,15 +210,14 @@ func rule(r Record, ev *Event, at time.Time, p Policy) (Record, Effect) {
 			hold = p.Grace
 		}
 		hold = min(hold, p.MaxHold)
-		if r.State != Human {
-			r.State, r.Since = Human, at
-		}
-		r.Reason = TakenOver
+		// A take-over claims the conversation anew even from the same
+		// human, so a hand-back older than it is stale.
+		r.State, r.Reason, r.Since = Human, TakenOver, later(r.Since, at)
 		r.Until = add(at, hold)
 		if !r.LastHuman.IsZero() {
 			r.Until = later(r.Until, add(r.LastHuman, p.Grace))
 		}
-		return r, Changed
+		return r, Applied
 
 	case k == HandoffRequested:
 		switch r.State {
@@ -191,13 +226,14 @@ func rule(r Record, ev *Event, at time.Time, p Policy) (Record, Effect) {
 				r.Reason = OutsideHours
 				return r, Refused
 			}
-			r.State, r.Reason, r.Since, r.Until = Pending, HandoffPending, at, pendingUntil(at, p)
-			return r, Changed
+			r.State, r.Reason, r.Since, r.Until = Pending, HandoffPending, later(r.Since, at), pendingUntil(at, p)
+			return r, Applied
 		case Pending:
+			r.Since = later(r.Since, at) // asked again: the claim is renewed
 			if !r.Until.IsZero() {
 				r.Until = later(r.Until, pendingUntil(at, p))
 			}
-			return r, Changed
+			return r, Applied
 		}
 		return r, NoEffect // a human already owns it
 
@@ -210,17 +246,22 @@ func rule(r Record, ev *Event, at time.Time, p Policy) (Record, Effect) {
 		}
 		switch p.HumanLeft {
 		case LeaveHandsBack:
-			return toBot(r, at, HumanGone), Changed
+			return toBot(r, at, HumanGone), Applied
 		case LeaveKeepsGrace:
 			until := time.Time{}
 			if !r.LastHuman.IsZero() {
 				until = add(r.LastHuman, p.Grace)
 			}
 			if !until.After(at) {
-				return toBot(r, at, HumanGone), Changed
+				// The grace is over already. Keep its end, as a deadline
+				// that passed does, so human activity from before the leave
+				// that arrives late still counts.
+				r = toBot(r, at, HumanGone)
+				r.Until = later(until, at)
+				return r, Applied
 			}
 			r.Reason, r.Until = HumanGone, until
-			return r, Changed
+			return r, Applied
 		}
 		return r, NoEffect
 
@@ -238,26 +279,51 @@ func rule(r Record, ev *Event, at time.Time, p Policy) (Record, Effect) {
 		case SessionEnded:
 			reason = SessionOver
 		}
-		return toBot(r, at, reason), Changed
+		return toBot(r, at, reason), Applied
 	}
 	return r, NoEffect // UserMessage, BotMessage
 }
 
-// expire lets r's deadline take effect if it passed by now.
+// expire lets r's deadline take effect if it passed by now. The record
+// keeps its Since and Until: a late event is judged against the claim that
+// ran out, not against the clock that ended it.
 func expire(r Record, now time.Time) Record {
 	if r.State == Bot || r.Until.IsZero() || now.Before(r.Until) {
 		return r
 	}
-	reason := GraceOver
+	r.Reason = GraceOver
 	if r.State == Pending {
-		reason = PendingTimedOut
+		r.Reason = PendingTimedOut
 	}
-	return toBot(r, r.Until, reason)
+	r.State = Bot
+	return r
+}
+
+// asOf returns r as it stood at t: a deadline that passed by t has taken
+// effect, and one that a stored expiry applied after t has not.
+func asOf(r Record, t time.Time) Record {
+	if r.State == Bot && !r.Until.IsZero() && t.Before(r.Until) {
+		switch r.Reason {
+		case GraceOver:
+			r.State, r.Reason = Human, HumanActive
+		case PendingTimedOut:
+			r.State, r.Reason = Pending, HandoffPending
+		}
+		return r
+	}
+	return expire(r, t)
+}
+
+// released reports whether the bot owns r by an event (a hand-back, a
+// close) or never lost it — not because a deadline passed, which keeps its
+// Until.
+func (r *Record) released() bool {
+	return r.State == Bot && r.Until.IsZero()
 }
 
 // toBot gives r to the bot from time at.
 func toBot(r Record, at time.Time, reason Reason) Record {
-	r.State, r.Reason, r.Since, r.Until = Bot, reason, at, time.Time{}
+	r.State, r.Reason, r.Since, r.Until = Bot, reason, later(r.Since, at), time.Time{}
 	return r
 }
 
@@ -267,7 +333,7 @@ func toBot(r Record, at time.Time, reason Reason) Record {
 // bot's pending Commit for nothing.
 func (r *Record) sameOwnership(o *Record) bool {
 	if r.State == Bot && o.State == Bot {
-		// Only a refusal is worth storing, so that it is reported once.
+		// Only a refusal is worth storing, so that it is reported.
 		return r.Reason != OutsideHours || o.Reason == OutsideHours
 	}
 	return r.State == o.State && r.Reason == o.Reason && r.Since.Equal(o.Since) &&

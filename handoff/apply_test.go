@@ -58,8 +58,8 @@ func unchanged(rec handoff.Record) outcome {
 // keep the grace period.
 func TestApplyStateTable(t *testing.T) {
 	grace := at.Add(handoff.DefaultGrace)
-	active := outcome{handoff.Human, handoff.HumanActive, grace, handoff.Changed}
-	toBot := func(r handoff.Reason) outcome { return outcome{handoff.Bot, r, time.Time{}, handoff.Changed} }
+	active := outcome{handoff.Human, handoff.HumanActive, grace, handoff.Applied}
+	toBot := func(r handoff.Reason) outcome { return outcome{handoff.Bot, r, time.Time{}, handoff.Applied} }
 
 	table := map[handoff.State]struct {
 		from handoff.Record
@@ -70,8 +70,8 @@ func TestApplyStateTable(t *testing.T) {
 			handoff.HumanJoined:      active,
 			handoff.HumanLeft:        unchanged(botRecord),
 			handoff.HumanTyping:      active,
-			handoff.HandoffRequested: {handoff.Pending, handoff.HandoffPending, at.Add(handoff.DefaultPendingTimeout), handoff.Changed},
-			handoff.TakeOver:         {handoff.Human, handoff.TakenOver, grace, handoff.Changed},
+			handoff.HandoffRequested: {handoff.Pending, handoff.HandoffPending, at.Add(handoff.DefaultPendingTimeout), handoff.Applied},
+			handoff.TakeOver:         {handoff.Human, handoff.TakenOver, grace, handoff.Applied},
 			handoff.HandBack:         unchanged(botRecord),
 			handoff.Closed:           unchanged(botRecord),
 			handoff.Reopened:         active,
@@ -85,8 +85,8 @@ func TestApplyStateTable(t *testing.T) {
 			handoff.HumanLeft:    unchanged(pendingRecord),
 			handoff.HumanTyping:  active,
 			// Asked again: the timeout restarts.
-			handoff.HandoffRequested: {handoff.Pending, handoff.HandoffPending, at.Add(handoff.DefaultPendingTimeout), handoff.Changed},
-			handoff.TakeOver:         {handoff.Human, handoff.TakenOver, grace, handoff.Changed},
+			handoff.HandoffRequested: {handoff.Pending, handoff.HandoffPending, at.Add(handoff.DefaultPendingTimeout), handoff.Applied},
+			handoff.TakeOver:         {handoff.Human, handoff.TakenOver, grace, handoff.Applied},
 			handoff.HandBack:         toBot(handoff.HandedBack),
 			handoff.Closed:           toBot(handoff.ConversationClosed),
 			handoff.Reopened:         active,
@@ -98,10 +98,10 @@ func TestApplyStateTable(t *testing.T) {
 			handoff.HumanMessage: active, // the grace period slides
 			handoff.HumanJoined:  active,
 			// Keeps the grace after the human's last message, t0 - 5 min.
-			handoff.HumanLeft:        {handoff.Human, handoff.HumanGone, humanRecord.Until, handoff.Changed},
+			handoff.HumanLeft:        {handoff.Human, handoff.HumanGone, humanRecord.Until, handoff.Applied},
 			handoff.HumanTyping:      active,
 			handoff.HandoffRequested: unchanged(humanRecord),
-			handoff.TakeOver:         {handoff.Human, handoff.TakenOver, grace, handoff.Changed},
+			handoff.TakeOver:         {handoff.Human, handoff.TakenOver, grace, handoff.Applied},
 			handoff.HandBack:         toBot(handoff.HandedBack),
 			handoff.Closed:           toBot(handoff.ConversationClosed),
 			handoff.Reopened:         active,
@@ -141,7 +141,7 @@ func checkOutcome(t *testing.T, from, next handoff.Record, tr handoff.Transition
 	assert.Equal(t, next.State, tr.To, "transition To")
 	assert.Equal(t, next.Reason, tr.Reason, "transition Reason")
 	assert.Equal(t, next.Version, tr.Version, "transition Version")
-	if want.effect == handoff.Changed {
+	if want.effect == handoff.Applied {
 		assert.Equal(t, from.Version+1, next.Version, "a stored change bumps the version")
 	} else {
 		assert.Equal(t, from, next, "no change, no write")
@@ -154,7 +154,7 @@ func TestApplyTime(t *testing.T) {
 	userMessage := handoff.Event{Conversation: "ccv_1", Kind: handoff.UserMessage}
 	takeOver := func(hold time.Duration) handoff.Record {
 		r, tr := handoff.Apply(botRecord, handoff.Event{Conversation: "ccv_1", Kind: handoff.TakeOver, OccurredAt: at, Hold: hold}, at, handoff.Policy{})
-		require.Equal(t, handoff.Changed, tr.Effect)
+		require.Equal(t, handoff.Applied, tr.Effect)
 		return r
 	}
 	held48h := takeOver(48 * time.Hour)
@@ -184,7 +184,8 @@ func TestApplyTime(t *testing.T) {
 			next, tr = handoff.Apply(tt.from, userMessage, tt.deadline, handoff.Policy{})
 			assert.Equal(t, handoff.Bot, next.State)
 			assert.Equal(t, tt.reason, next.Reason)
-			assert.True(t, next.Until.IsZero())
+			assert.True(t, next.Until.Equal(tt.deadline), "the deadline that handed it back is kept")
+			assert.True(t, tr.Until.IsZero(), "the bot's ownership does not end by itself")
 			assert.Equal(t, handoff.NoEffect, tr.Effect, "the user message itself does nothing")
 			assert.Equal(t, tt.from.Version+1, next.Version, "the expiry is stored")
 			assert.Equal(t, tr.Version, next.Version)
@@ -192,7 +193,7 @@ func TestApplyTime(t *testing.T) {
 			assert.Equal(t, handoff.Bot, tr.To)
 			assert.Equal(t, handoff.Expiry, tr.Cause)
 			assert.True(t, tr.At.Equal(tt.deadline), "the expiry happened at the deadline, not now")
-			assert.True(t, next.Since.Equal(tt.deadline))
+			assert.True(t, next.Since.Equal(tt.from.Since), "a deadline does not move the claim's time")
 		})
 	}
 }
@@ -214,30 +215,30 @@ func TestApplyRules(t *testing.T) {
 		want   outcome
 	}{
 		{"grace slides with each human message", humanRecord, ev(handoff.HumanMessage, t0.Add(20*time.Minute)), t0.Add(20 * time.Minute), handoff.Policy{},
-			outcome{handoff.Human, handoff.HumanActive, t0.Add(50 * time.Minute), handoff.Changed}},
+			outcome{handoff.Human, handoff.HumanActive, t0.Add(50 * time.Minute), handoff.Applied}},
 		{"an older human message does not shorten the grace", humanRecord, ev(handoff.HumanMessage, t0.Add(-4*time.Minute)), at, handoff.Policy{},
-			outcome{handoff.Human, handoff.HumanActive, t0.Add(26 * time.Minute), handoff.Changed}},
+			outcome{handoff.Human, handoff.HumanActive, t0.Add(26 * time.Minute), handoff.Applied}},
 		{"a custom grace period", botRecord, ev(handoff.HumanMessage, at), at, handoff.Policy{Grace: 5 * time.Minute},
-			outcome{handoff.Human, handoff.HumanActive, at.Add(5 * time.Minute), handoff.Changed}},
+			outcome{handoff.Human, handoff.HumanActive, at.Add(5 * time.Minute), handoff.Applied}},
 		{"leaving hands back under LeaveHandsBack", humanRecord, ev(handoff.HumanLeft, at), at, handoff.Policy{HumanLeft: handoff.LeaveHandsBack},
-			outcome{handoff.Bot, handoff.HumanGone, time.Time{}, handoff.Changed}},
+			outcome{handoff.Bot, handoff.HumanGone, time.Time{}, handoff.Applied}},
 		{"leaving changes nothing under LeaveIgnored", humanRecord, ev(handoff.HumanLeft, at), at, handoff.Policy{HumanLeft: handoff.LeaveIgnored},
 			unchanged(humanRecord)},
 		{"a human who took over and never wrote hands back on leaving", handoff.Record{Version: v0, State: handoff.Human, Reason: handoff.TakenOver, Since: t0, Until: t0.Add(time.Hour)},
 			ev(handoff.HumanLeft, at), at, handoff.Policy{},
-			outcome{handoff.Bot, handoff.HumanGone, time.Time{}, handoff.Changed}},
+			outcome{handoff.Bot, handoff.HumanGone, at, handoff.Applied}}, // Until: when the (empty) grace ended
 		{"a human who left comes back", handoff.Record{Version: v0, State: handoff.Human, Reason: handoff.HumanGone, Since: t0, Until: t0.Add(25 * time.Minute), LastHuman: t0.Add(-5 * time.Minute)},
 			ev(handoff.HumanMessage, at), at, handoff.Policy{},
-			outcome{handoff.Human, handoff.HumanActive, at.Add(30 * time.Minute), handoff.Changed}},
+			outcome{handoff.Human, handoff.HumanActive, at.Add(30 * time.Minute), handoff.Applied}},
 		{"a repeated take-over resets the hold, as Munin's does", handoff.Record{Version: v0, State: handoff.Human, Reason: handoff.TakenOver, Since: t0, Until: t0.Add(4 * time.Hour), LastHuman: t0},
 			handoff.Event{Conversation: "ccv_1", Kind: handoff.TakeOver, OccurredAt: at, Hold: 10 * time.Minute}, at, handoff.Policy{},
-			outcome{handoff.Human, handoff.TakenOver, t0.Add(30 * time.Minute), handoff.Changed}}, // not before the grace of the last message
+			outcome{handoff.Human, handoff.TakenOver, t0.Add(30 * time.Minute), handoff.Applied}}, // not before the grace of the last message
 		{"a handover outside business hours is refused", botRecord, ev(handoff.HandoffRequested, at), at, handoff.Policy{Calendar: closed},
 			outcome{handoff.Bot, handoff.OutsideHours, time.Time{}, handoff.Refused}},
 		{"a human who writes outside business hours still owns it", botRecord, ev(handoff.HumanMessage, at), at, handoff.Policy{Calendar: closed},
 			active(at)},
 		{"a pending request without timeout waits", botRecord, ev(handoff.HandoffRequested, at), at, handoff.Policy{PendingTimeout: -1},
-			outcome{handoff.Pending, handoff.HandoffPending, time.Time{}, handoff.Changed}},
+			outcome{handoff.Pending, handoff.HandoffPending, time.Time{}, handoff.Applied}},
 		{"a human message that arrives after its grace ran out changes nothing", handoff.Record{}, ev(handoff.HumanMessage, at.Add(-2*time.Hour)), at, handoff.Policy{},
 			unchanged(handoff.Record{})},
 		{"an event older than the last change of owner is stale", botRecord, ev(handoff.HumanMessage, botRecord.Since.Add(-time.Second)), at, handoff.Policy{},
@@ -250,7 +251,7 @@ func TestApplyRules(t *testing.T) {
 			active(at)},
 		{"a deadline that passed before the event applies first", pendingRecord, ev(handoff.HandBack, t0.Add(20*time.Minute)), t0.Add(20 * time.Minute), handoff.Policy{},
 			// The pending request timed out at t0+15: the hand-back finds the bot in charge and is a no-op, but the expiry is stored.
-			outcome{handoff.Bot, handoff.PendingTimedOut, time.Time{}, handoff.NoEffect}},
+			outcome{handoff.Bot, handoff.PendingTimedOut, pendingRecord.Until, handoff.NoEffect}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -269,7 +270,7 @@ func TestApplyRules(t *testing.T) {
 }
 
 func active(at time.Time) outcome {
-	return outcome{handoff.Human, handoff.HumanActive, at.Add(handoff.DefaultGrace), handoff.Changed}
+	return outcome{handoff.Human, handoff.HumanActive, at.Add(handoff.DefaultGrace), handoff.Applied}
 }
 
 // TestApplyDuplicate: a redelivered event (same ID) changes nothing, even
@@ -277,7 +278,7 @@ func active(at time.Time) outcome {
 func TestApplyDuplicate(t *testing.T) {
 	ev := handoff.Event{ID: "cvm_1", Conversation: "ccv_1", Kind: handoff.HumanMessage}
 	first, tr := handoff.Apply(handoff.Record{}, ev, at, handoff.Policy{})
-	require.Equal(t, handoff.Changed, tr.Effect)
+	require.Equal(t, handoff.Applied, tr.Effect)
 	require.Equal(t, uint64(at.UnixNano()), first.Version, "a new record's version is the clock's Unix ns")
 
 	again, tr := handoff.Apply(first, ev, at.Add(10*time.Minute), handoff.Policy{})

@@ -79,7 +79,7 @@ func BenchmarkObserveHumanMessage(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		tr, err := ctl.Observe(ctx, ev)
-		if err != nil || tr.Effect != handoff.Changed {
+		if err != nil || tr.Effect != handoff.Applied {
 			b.Fatal("every message must extend the grace period", tr.Effect, err)
 		}
 	}

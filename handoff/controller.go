@@ -74,11 +74,20 @@ func WithClock(now func() time.Time) Option {
 	}
 }
 
-// OnTransition registers fn to be called after every change of owner the
-// Controller stores, and after every refused handover request: exactly once
-// per stored change, however many replicas observed the event. fn runs on
-// the goroutine that stored the change, after the store has it; keep it
-// quick, or hand the work to another goroutine.
+// OnTransition registers fn to be called after every change of the stored
+// owner, and every refused handover request (once per event ID), that this
+// Controller stores: once per stored change, however many replicas
+// observed the event, since only the replica whose compare-and-swap won
+// calls its observers. fn runs on the goroutine that stored the change,
+// after the store has it; keep it quick, or hand the work to another
+// goroutine. Calls for one conversation can come from several goroutines
+// (and replicas): order them by [Transition.Version].
+//
+// Observers hear of stored changes only. A write the store made but whose
+// acknowledgement was lost is not reported (its redelivery is a
+// duplicate), and a grace period that ends unnoticed before new human
+// activity renews it is not reported either; [WithSweeping] stores
+// deadlines as they pass, so that every hand-back is heard.
 func OnTransition(fn func(Transition)) Option {
 	return func(c *Controller) error {
 		if fn == nil {
@@ -192,7 +201,7 @@ func (c *Controller) committed(conv string, next *Record, tr Transition) {
 	if c.deadlines != nil {
 		c.deadlines.track(conv, next)
 	}
-	if tr.Changed() || tr.Effect == Refused {
+	if tr.OwnerChanged() || tr.Effect == Refused {
 		for _, fn := range c.observers {
 			fn(tr)
 		}
@@ -225,6 +234,10 @@ type Decision struct {
 	// Token fences the reply: [Controller.Commit] fails if the
 	// conversation changed after the decision.
 	Token Token
+
+	// expired is set when the decision applied a deadline the store had
+	// not: storing that deadline later is not a change for Commit.
+	expired bool
 }
 
 // Decide reports whether the bot may reply in conversation now. It reads
@@ -241,19 +254,22 @@ func (c *Controller) Decide(ctx context.Context, conversation string) (Decision,
 	if err != nil {
 		return Decision{Conversation: conversation, State: Human, Reason: StoreFailed}, storeError("decide", conversation, err)
 	}
-	now := c.now()
-	r := expire(rec, now)
 	if c.deadlines != nil {
-		c.deadlines.track(conversation, &r)
+		c.deadlines.track(conversation, &rec) // a passed deadline is due at the next sweep
 	}
-	return Decision{
+	r := expire(rec, c.now())
+	d := Decision{
 		Conversation: conversation,
 		Allow:        r.State == Bot,
 		State:        r.State,
 		Reason:       r.Reason,
-		Until:        r.Until,
 		Token:        Token(rec.Version),
-	}, nil
+		expired:      r.State != rec.State,
+	}
+	if r.State != Bot {
+		d.Until = r.Until
+	}
+	return d, nil
 }
 
 // Commit checks, just before the bot sends a reply, that the conversation
@@ -265,6 +281,8 @@ func (c *Controller) Decide(ctx context.Context, conversation string) (Decision,
 //
 // Commit reads and writes nothing else: committing the same decision twice
 // succeeds twice, and two replies decided in parallel can both be sent.
+// A deadline the decision already counted (a grace period that ended
+// before Decide) being stored since is not a change.
 func (c *Controller) Commit(ctx context.Context, d Decision) error {
 	if d.Conversation == "" {
 		return errors.New("handoff: Commit: the Decision has no conversation; make it with Decide")
@@ -276,10 +294,16 @@ func (c *Controller) Commit(ctx context.Context, d Decision) error {
 	if err != nil {
 		return storeError("commit", d.Conversation, err)
 	}
-	if Token(rec.Version) != d.Token {
-		return ErrStale
+	switch {
+	case Token(rec.Version) == d.Token:
+		return nil
+	case d.expired && Token(rec.Version) == d.Token+1 && rec.State == Bot && !rec.released():
+		// The one write since is the deadline the decision had already
+		// applied (stored by a sweep or by the next event): nothing the
+		// decision did not know.
+		return nil
 	}
-	return nil
+	return ErrStale
 }
 
 // Forget deletes the record of conversation, for example when the user

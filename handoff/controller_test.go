@@ -180,7 +180,7 @@ func TestOnTransitionOncePerChange(t *testing.T) {
 			defer wg.Done()
 			tr, err := ctl.Observe(ctx, ev)
 			assert.NoError(t, err)
-			if tr.Effect == handoff.Changed {
+			if tr.Effect == handoff.Applied {
 				changed.Add(1)
 			} else {
 				assert.Equal(t, handoff.Duplicate, tr.Effect)
@@ -201,8 +201,8 @@ func TestOnTransitionOncePerChange(t *testing.T) {
 	clock.Advance(time.Minute)
 	tr, err := ctl.Observe(ctx, humanMessage("ccv_1", "cvm_2", clock.Now()))
 	require.NoError(t, err)
-	assert.Equal(t, handoff.Changed, tr.Effect)
-	assert.False(t, tr.Changed())
+	assert.Equal(t, handoff.Applied, tr.Effect)
+	assert.False(t, tr.OwnerChanged())
 	assert.Len(t, rec.transitions(), 1)
 
 	// A refused handover is reported although the owner stays the bot.
@@ -459,4 +459,71 @@ func TestRunSweeper(t *testing.T) {
 	cancel()
 	assert.ErrorIs(t, <-errc, context.Canceled)
 	assert.Error(t, ctl.RunSweeper(context.Background(), 0))
+}
+
+// A Decide that reads a passed deadline leaves it due for the sweeper, and
+// a sweep racing a newer write does not forget the newer deadline.
+func TestSweepKeepsDeadlinesItShouldNotForget(t *testing.T) {
+	ctx := context.Background()
+	ctl, clock, rec := newController(t, handoff.WithSweeping())
+	_, err := ctl.Observe(ctx, humanMessage("ccv_1", "cvm_1", clock.Now()))
+	require.NoError(t, err)
+	clock.Advance(time.Hour)
+	d, err := ctl.Decide(ctx, "ccv_1")
+	require.NoError(t, err)
+	require.True(t, d.Allow)
+	n, err := ctl.Sweep(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n, "the hand-back Decide saw is still stored and reported")
+	assert.Len(t, rec.transitions(), 2)
+}
+
+// A deadline the decision already counted, stored after Decide, does not
+// make the reply stale; a real change does.
+func TestCommitAfterTheDeadlineIsStored(t *testing.T) {
+	ctx := context.Background()
+	ctl, clock, _ := newController(t)
+	_, err := ctl.Observe(ctx, humanMessage("ccv_1", "cvm_1", clock.Now()))
+	require.NoError(t, err)
+	clock.Advance(31 * time.Minute)
+	d, err := ctl.Decide(ctx, "ccv_1")
+	require.NoError(t, err)
+	require.True(t, d.Allow)
+
+	tr, err := ctl.Observe(ctx, handoff.Event{Conversation: "ccv_1", Kind: handoff.UserMessage}) // stores the expiry
+	require.NoError(t, err)
+	require.Equal(t, handoff.Expiry, tr.Cause)
+	assert.NoError(t, ctl.Commit(ctx, d))
+
+	_, err = ctl.Observe(ctx, handoff.Event{Conversation: "ccv_1", Kind: handoff.HandoffRequested})
+	require.NoError(t, err)
+	assert.ErrorIs(t, ctl.Commit(ctx, d), handoff.ErrStale)
+}
+
+func TestPolicyRejectsUnusableCalendars(t *testing.T) {
+	var nilHours *handoff.BusinessHours
+	_, err := handoff.New(nil, handoff.WithPolicy(handoff.Policy{Calendar: nilHours}))
+	assert.ErrorContains(t, err, "Policy.Calendar")
+	assert.False(t, nilHours.Open(t0), "a nil *BusinessHours is closed, and does not panic")
+
+	overnight := &handoff.BusinessHours{}
+	overnight.Days[time.Friday] = []handoff.Span{{Start: 22 * time.Hour, End: 30 * time.Hour}}
+	_, err = handoff.New(nil, handoff.WithPolicy(handoff.Policy{Calendar: overnight}))
+	assert.ErrorContains(t, err, "Days[Friday]")
+
+	empty := &handoff.BusinessHours{}
+	empty.Days[time.Monday] = []handoff.Span{{Start: 9 * time.Hour, End: 9 * time.Hour}}
+	assert.Error(t, empty.Validate())
+}
+
+func TestMemoryStoreRejectsVersionsThatDoNotGrow(t *testing.T) {
+	store := handoff.NewMemoryStore()
+	for _, v := range []uint64{0, 5} {
+		_, ok, err := store.CompareAndSwap(context.Background(), "ccv_1", 5, handoff.Record{Version: v})
+		assert.Error(t, err, "version %d", v)
+		assert.False(t, ok)
+	}
+	_, ok, err := store.CompareAndSwap(context.Background(), "ccv_1", 0, handoff.Record{})
+	assert.Error(t, err, "a record stored with version 0 would look absent")
+	assert.False(t, ok)
 }

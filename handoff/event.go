@@ -43,8 +43,8 @@ const (
 	TakeOver
 	// HandBack: the human released the conversation; the bot owns it now.
 	HandBack
-	// Closed: the conversation was closed by the desk; the bot owns it
-	// when the user writes again.
+	// Closed: the desk closed the conversation; the bot owns it from
+	// then on, so it answers when the user writes again.
 	Closed
 	// Reopened: a human reopened a closed conversation; it counts as
 	// human activity.
@@ -104,9 +104,9 @@ const Forever time.Duration = 1<<63 - 1
 // is concerned.
 type Event struct {
 	// ID identifies the event at the vendor (a message or delivery id).
-	// A redelivered event with the same ID changes nothing. Optional, but
-	// without it an event that also lacks OccurredAt cannot be told
-	// from a new one.
+	// A redelivered event whose ID moved the claim changes nothing. Set
+	// it, and OccurredAt: an event with neither cannot be told from a new
+	// one.
 	ID string
 	// Conversation is the key every decision is made for: the vendor's
 	// conversation or session id. Required.

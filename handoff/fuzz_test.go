@@ -46,9 +46,10 @@ func FuzzApply(f *testing.F) {
 		p := handoff.Policy{Grace: handoff.DefaultGrace, PendingTimeout: handoff.DefaultPendingTimeout, MaxHold: handoff.DefaultMaxHold}
 		now := t0
 		var r handoff.Record
+		ids := []string{id, id + "/2"} // distinct, so the second is not a duplicate
 		for i, k := range kinds {
 			now = now.Add(time.Duration(uint64(step)%(1<<20)) * time.Second) // clocks move forward
-			ev := handoff.Event{ID: id, Conversation: "ccv_1", Kind: k,
+			ev := handoff.Event{ID: ids[i], Conversation: "ccv_1", Kind: k,
 				OccurredAt: now.Add(time.Duration(offsets[i]) * time.Second), Hold: time.Duration(hold & (1<<62 - 1))}
 			next, _ := handoff.Apply(r, ev, now, p)
 			if next.Version < r.Version {

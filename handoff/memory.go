@@ -2,6 +2,7 @@ package handoff
 
 import (
 	"context"
+	"fmt"
 	"hash/maphash"
 	"sync"
 	"time"
@@ -37,7 +38,7 @@ type memoryShard struct {
 	_         [24]byte // one shard per 64-byte cache line
 }
 
-// packedRecord is a Record in 56 bytes: times as Unix nanoseconds with a
+// packedRecord is a Record in 64 bytes: times as Unix nanoseconds with a
 // flag for "set", and the eviction time in Unix seconds. A million of them
 // fit the 250 MB budget with their keys and the map around them
 // (BENCHMARKS.md).
@@ -108,6 +109,9 @@ func (s *MemoryStore) Get(ctx context.Context, conversation string) (Record, err
 func (s *MemoryStore) CompareAndSwap(ctx context.Context, conversation string, expected uint64, next Record) (Record, bool, error) {
 	if err := ctx.Err(); err != nil {
 		return Record{}, false, err
+	}
+	if next.Version <= expected {
+		return Record{}, false, fmt.Errorf("handoff: MemoryStore: next version %d is not greater than expected %d", next.Version, expected)
 	}
 	if err := next.checkTimes(); err != nil {
 		return Record{}, false, err

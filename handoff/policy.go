@@ -1,6 +1,7 @@
 package handoff
 
 import (
+	"errors"
 	"fmt"
 	"time"
 )
@@ -81,6 +82,12 @@ func (p Policy) Validate() error {
 	case p.HumanLeft > LeaveIgnored:
 		return fmt.Errorf("handoff: Policy.HumanLeft %d is not a LeavePolicy", p.HumanLeft)
 	}
+	if h, ok := p.Calendar.(*BusinessHours); ok {
+		if h == nil {
+			return errors.New("handoff: Policy.Calendar is a nil *BusinessHours")
+		}
+		return h.Validate()
+	}
 	return nil
 }
 
@@ -102,7 +109,8 @@ func (p Policy) withDefaults() Policy {
 
 // Calendar says when humans are there to take a handover.
 type Calendar interface {
-	// Open reports whether a handover requested at t can be taken.
+	// Open reports whether a handover requested at t can be taken. t is
+	// in UTC: convert it with t.In(location) before reading the clock.
 	Open(t time.Time) bool
 }
 
@@ -114,7 +122,8 @@ func (f CalendarFunc) Open(t time.Time) bool { return f(t) }
 
 // Span is a daily opening period, as offsets from midnight in the
 // calendar's location: Span{9 * time.Hour, 17*time.Hour + 30*time.Minute}
-// is 09:00 to 17:30. Start is inside, End is not.
+// is 09:00 to 17:30. Start is inside, End is not. A span cannot cross
+// midnight: an overnight shift is two spans, one on each day.
 type Span struct {
 	Start, End time.Duration
 }
@@ -129,10 +138,26 @@ type BusinessHours struct {
 	Days [7][]Span
 }
 
+// Validate reports a span that can never match: one outside 0–24 h, or
+// one that does not start before it ends.
+func (h *BusinessHours) Validate() error {
+	for day, spans := range h.Days {
+		for _, s := range spans {
+			if s.Start < 0 || s.End > 24*time.Hour || s.Start >= s.End {
+				return fmt.Errorf("handoff: BusinessHours.Days[%s]: span %s–%s is not within one day", time.Weekday(day), s.Start, s.End)
+			}
+		}
+	}
+	return nil
+}
+
 // Open reports whether t falls in one of its weekday's spans. The offset
 // from midnight is read off the wall clock, so 09:00 stays 09:00 across
-// daylight-saving changes.
+// daylight-saving changes. A nil *BusinessHours is never open.
 func (h *BusinessHours) Open(t time.Time) bool {
+	if h == nil {
+		return false
+	}
 	loc := h.Location
 	if loc == nil {
 		loc = time.UTC

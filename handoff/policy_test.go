@@ -62,7 +62,7 @@ func TestHandoverOutsideBusinessHours(t *testing.T) {
 
 	monday := time.Date(2026, 5, 4, 9, 0, 0, 0, time.UTC)
 	r, tr = handoff.Apply(r, req, monday, p)
-	assert.Equal(t, handoff.Changed, tr.Effect)
+	assert.Equal(t, handoff.Applied, tr.Effect)
 	assert.Equal(t, handoff.Pending, r.State)
 }
 

@@ -48,6 +48,14 @@ func randomEvent(rng *rand.Rand, now time.Time, inOrder bool) handoff.Event {
 	return ev
 }
 
+func humanActivity(k handoff.Kind) bool {
+	switch k {
+	case handoff.HumanMessage, handoff.HumanJoined, handoff.HumanTyping, handoff.Reopened:
+		return true
+	}
+	return false
+}
+
 // decide is what Decide computes from a record: the owner at now.
 func decide(r handoff.Record, now time.Time, p handoff.Policy) handoff.State {
 	// A user message never changes the owner by itself, so applying one
@@ -83,13 +91,16 @@ func TestApplyProperties(t *testing.T) {
 			}
 
 			// Replaying the same event, at the same time or later, does
-			// nothing more (an event without a time of its own happens at
-			// each "now", so only its redelivery by ID is a replay then).
+			// nothing more. An event without a time of its own happens at
+			// each "now", so only its redelivery by a remembered ID is a
+			// replay then; IDs are remembered for events that moved or
+			// renewed the claim, not for grace extensions (which a
+			// redelivery merely extends again).
 			again, tr2 := handoff.Apply(next, ev, now, p)
 			if again != next {
 				t.Fatalf("%s: replay changed the record (%s):\n%+v\n%+v", where, tr2.Effect, next, again)
 			}
-			if !ev.OccurredAt.IsZero() || ev.ID != "" && tr.Effect == handoff.Changed {
+			if !ev.OccurredAt.IsZero() || ev.ID != "" && next.Recent != r.Recent {
 				later := now.Add(time.Duration(rng.IntN(60)) * time.Minute)
 				replayed, tr3 := handoff.Apply(next, ev, later, p)
 				settled, _ := handoff.Apply(next, handoff.Event{Conversation: "ccv_1", Kind: handoff.UserMessage}, later, p)
@@ -98,15 +109,23 @@ func TestApplyProperties(t *testing.T) {
 				}
 			}
 
-			// An event older than the last change of owner cannot undo
-			// it.
+			// An event older than the last claim cannot undo it. Human
+			// activity may still extend a human's time (a late message
+			// whose grace period the record ran out of), unless the
+			// conversation was handed back since.
 			settled, _ := handoff.Apply(next, handoff.Event{Conversation: "ccv_1", Kind: handoff.UserMessage}, now, p)
 			if !settled.Since.IsZero() {
 				old := randomEvent(rng, now, true)
 				old.OccurredAt = settled.Since.Add(-time.Duration(1+rng.IntN(3600)) * time.Second)
 				after, tr4 := handoff.Apply(settled, old, now, p)
-				if after != settled || tr4.Effect != handoff.Stale {
-					t.Fatalf("%s: %s at %s, older than the change at %s, had effect %s",
+				released := settled.State == handoff.Bot && settled.Until.IsZero()
+				switch {
+				case humanActivity(old.Kind) && !released:
+					if after.State != settled.State && after.State != handoff.Human {
+						t.Fatalf("%s: late %s moved %s to %s", where, old.Kind, settled.State, after.State)
+					}
+				case after != settled || tr4.Effect != handoff.Stale:
+					t.Fatalf("%s: %s at %s, older than the claim at %s, had effect %s",
 						where, old.Kind, old.OccurredAt, settled.Since, tr4.Effect)
 				}
 			}
@@ -116,47 +135,73 @@ func TestApplyProperties(t *testing.T) {
 }
 
 // TestGraceProperty: within the grace period after a human message, the
-// bot is never allowed, whatever else happens — unless someone ends the
-// human's ownership explicitly (hand back, close, session end, or leaving
-// under LeaveHandsBack).
+// bot is never allowed, whatever else happens and in whatever order the
+// events arrive — unless someone ended the human's ownership explicitly
+// after that message (hand back, close, session end, or leaving under
+// LeaveHandsBack).
 func TestGraceProperty(t *testing.T) {
-	rng := rand.New(rand.NewPCG(7, 30))
-	for seq := range 2000 {
-		p := randomPolicy(rng)
-		grace := p.Grace
-		var (
-			r          handoff.Record
-			lastHuman  time.Time // the latest human message
-			releasedAt time.Time // the latest explicit end of human ownership
-		)
-		now := t0
-		for step := range 40 {
-			now = now.Add(time.Duration(rng.IntN(int(grace/time.Second)+1)) * time.Second)
-			ev := randomEvent(rng, now, true)
-			ev.ID = fmt.Sprintf("evt_%d_%d", seq, step)
-			next, tr := handoff.Apply(r, ev, now, p)
-			switch {
-			case ev.Kind == handoff.HumanMessage:
-				lastHuman = now
-			case tr.Effect == handoff.Changed && tr.To == handoff.Bot && tr.Cause != handoff.Expiry:
-				releasedAt = now
+	for _, tc := range []struct {
+		name string
+		late time.Duration // how late an event may arrive
+	}{{"in order", 0}, {"late and out of order", 45 * time.Minute}} {
+		t.Run(tc.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(7, 30))
+			for seq := range 2000 {
+				graceProperty(t, rng, seq, tc.late)
 			}
-			r = next
+		})
+	}
+}
 
-			// Check a few instants inside the grace period.
-			if lastHuman.IsZero() || !releasedAt.Before(lastHuman) && !releasedAt.IsZero() {
-				continue
+func graceProperty(t *testing.T, rng *rand.Rand, seq int, late time.Duration) {
+	p := randomPolicy(rng)
+	grace := p.Grace
+	var (
+		r          handoff.Record
+		lastHuman  time.Time // the latest human message, by its own time
+		releasedAt time.Time // the latest explicit end of human ownership, by its own time
+	)
+	now := t0
+	for step := range 40 {
+		now = now.Add(time.Duration(rng.IntN(int(grace/time.Second)+1)) * time.Second)
+		ev := randomEvent(rng, now, true)
+		ev.ID = fmt.Sprintf("evt_%d_%d", seq, step)
+		if late > 0 {
+			ev.OccurredAt = now.Add(-time.Duration(rng.Int64N(int64(late))))
+		}
+		next, _ := handoff.Apply(r, ev, now, p)
+		switch ev.Kind {
+		case handoff.HumanMessage:
+			lastHuman = later(lastHuman, ev.OccurredAt)
+		case handoff.HandBack, handoff.Closed, handoff.SessionEnded:
+			releasedAt = later(releasedAt, ev.OccurredAt)
+		case handoff.HumanLeft:
+			if p.HumanLeft == handoff.LeaveHandsBack {
+				releasedAt = later(releasedAt, ev.OccurredAt)
 			}
-			for range 3 {
-				probe := lastHuman.Add(time.Duration(rng.Int64N(int64(grace))))
-				if probe.Before(now) {
-					continue // the past: only "now" and later can be decided
-				}
-				if s := decide(r, probe, p); s == handoff.Bot {
-					t.Fatalf("sequence %d step %d: bot allowed at %s, %s after the human message at %s (record %+v)",
-						seq, step, probe, probe.Sub(lastHuman), lastHuman, r)
-				}
+		}
+		r = next
+
+		if lastHuman.IsZero() || !releasedAt.Before(lastHuman) {
+			continue
+		}
+		// Probe a few instants of the grace period from now on.
+		for range 3 {
+			probe := lastHuman.Add(time.Duration(rng.Int64N(int64(grace))))
+			if probe.Before(now) {
+				continue // the past: only now and later can be decided
+			}
+			if s := decide(r, probe, p); s == handoff.Bot {
+				t.Fatalf("sequence %d step %d: bot allowed at %s, %s after the human message at %s (record %+v)",
+					seq, step, probe, probe.Sub(lastHuman), lastHuman, r)
 			}
 		}
 	}
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }

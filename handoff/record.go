@@ -7,10 +7,10 @@ import (
 )
 
 // recentEvents is how many event fingerprints a record keeps for dedupe.
-// Two cover a vendor redelivering the latest events; older replays are
-// caught by their time (an event older than the last change of owner is
-// stale), and the rules are idempotent besides.
-const recentEvents = 2
+// Only events that moved or renewed a claim are remembered (a redelivered
+// grace extension merely extends the grace again), so three cover a
+// vendor's redeliveries; events that carry a time are caught by it too.
+const recentEvents = 3
 
 // Record is what a [Store] keeps for one conversation: who owns it, since
 // when, until when, and enough history to ignore redelivered and late
@@ -30,17 +30,21 @@ type Record struct {
 	State State
 	// Reason is why it is in State.
 	Reason Reason
-	// Since is when State began: the time of the event that caused it, or
-	// the deadline that ended the previous state. Events older than Since
-	// cannot change the record.
+	// Since is when the conversation was last claimed: the time of the
+	// latest event that changed the owner or renewed a claim (a take-over,
+	// a repeated handover request). Events older than Since cannot undo
+	// it. A deadline passing does not move it.
 	Since time.Time
 	// Until is when State ends by itself: the end of the grace period or
-	// hold for Human, the pending timeout for Pending. Zero means never.
+	// hold for Human, the pending timeout for Pending; zero means never.
+	// On a Bot record that a deadline handed back it is that deadline,
+	// kept so that a late event can be judged.
 	Until time.Time
 	// LastHuman is the time of the latest human activity.
 	LastHuman time.Time
 	// Recent holds fingerprints (64-bit FNV-1a) of the IDs of the latest
-	// events that changed the record, newest first; zero slots are empty.
+	// events that moved or renewed the claim, newest first; zero slots are
+	// empty.
 	Recent [recentEvents]uint64
 }
 
@@ -117,11 +121,11 @@ const (
 	knownFlags    = flagSince | flagUntil | flagLastHuman
 
 	// maxRecordLen bounds an encoding: four header bytes, a version,
-	// three times, a count and four fingerprints.
+	// three times, a count and three fingerprints.
 	maxRecordLen = 4 + binary.MaxVarintLen64*4 + 1 + recentEvents*8
 )
 
-// MarshalBinary encodes r in at most 61 bytes. Times keep nanosecond
+// MarshalBinary encodes r in at most 69 bytes. Times keep nanosecond
 // precision but not their location or monotonic reading.
 func (r Record) MarshalBinary() ([]byte, error) {
 	return r.AppendBinary(make([]byte, 0, maxRecordLen))

@@ -21,7 +21,7 @@ func fullRecord() handoff.Record {
 		Since:     time.Date(2026, 4, 30, 12, 0, 0, 1, paris),
 		Until:     time.Date(2026, 4, 30, 16, 0, 0, 999_999_999, paris),
 		LastHuman: time.Date(1969, 12, 31, 23, 59, 59, 0, time.UTC), // before the Unix epoch
-		Recent:    [2]uint64{1 << 63, ^uint64(0)},
+		Recent:    [3]uint64{1 << 63, 42, ^uint64(0)},
 	}
 }
 
@@ -48,7 +48,7 @@ func TestRecordBinaryRoundTrip(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			b, err := r.MarshalBinary()
 			require.NoError(t, err)
-			assert.LessOrEqual(t, len(b), 61)
+			assert.LessOrEqual(t, len(b), 69)
 			var got handoff.Record
 			require.NoError(t, got.UnmarshalBinary(b))
 			sameRecord(t, r, got)
@@ -67,7 +67,7 @@ func TestRecordUnmarshalRejects(t *testing.T) {
 		"unknown flag":     func(b []byte) []byte { b[3] |= 0x80; return b },
 		"truncated":        func(b []byte) []byte { return b[:len(b)-1] },
 		"trailing byte":    func(b []byte) []byte { return append(b, 0) },
-		"too many events":  func(b []byte) []byte { b[len(b)-17] = 3; return b },
+		"too many events":  func(b []byte) []byte { b[len(b)-25] = 4; return b },
 		"zero fingerprint": func(b []byte) []byte { copy(b[len(b)-8:], make([]byte, 8)); return b },
 		"cut in version":   func(b []byte) []byte { return b[:5] },
 	}

@@ -43,7 +43,7 @@ func (c *Controller) Sweep(ctx context.Context) (int, error) {
 	for i, dl := range due {
 		if err := ctx.Err(); err != nil {
 			for _, rest := range due[i:] {
-				c.deadlines.track(rest.conv, &Record{State: Human, Until: rest.until})
+				c.deadlines.track(rest.conv, &Record{State: Human, Until: rest.until, Version: rest.version})
 			}
 			return n, err
 		}
@@ -51,13 +51,13 @@ func (c *Controller) Sweep(ctx context.Context) (int, error) {
 		// stores exactly the deadlines that have passed.
 		tr, err := c.update(ctx, &Event{Conversation: dl.conv, Kind: UserMessage}, opSweep)
 		if err != nil {
-			c.deadlines.track(dl.conv, &Record{State: Human, Until: dl.until}) // try again next time
+			c.deadlines.track(dl.conv, &Record{State: Human, Until: dl.until, Version: dl.version}) // try again next time
 			errs = append(errs, err)
 			continue
 		}
 		// Another replica may have extended the deadline: follow it.
-		c.deadlines.track(dl.conv, &Record{State: tr.To, Until: tr.Until})
-		if tr.Cause == Expiry && tr.Changed() {
+		c.deadlines.track(dl.conv, &Record{State: tr.To, Until: tr.Until, Version: tr.Version})
+		if tr.Cause == Expiry && tr.OwnerChanged() {
 			n++
 		}
 	}
@@ -97,25 +97,29 @@ type deadlines struct {
 }
 
 type deadline struct {
-	conv  string
-	until time.Time
+	conv    string
+	until   time.Time
+	version uint64 // of the record the deadline was read from
 }
 
-// track records r's deadline for conv, or forgets conv when r has none.
+// track records r's deadline for conv, or forgets conv when r has none. A
+// record older than the one tracked is ignored, so a slow caller cannot
+// undo what a faster one saw.
 func (d *deadlines) track(conv string, r *Record) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	i, ok := d.index[conv]
 	switch {
+	case ok && d.items[i].version > r.Version:
 	case r.State == Bot || r.Until.IsZero():
 		if ok {
 			heap.Remove(d, i)
 		}
 	case ok:
-		d.items[i].until = r.Until
+		d.items[i].until, d.items[i].version = r.Until, r.Version
 		heap.Fix(d, i)
 	default:
-		heap.Push(d, deadline{conv, r.Until})
+		heap.Push(d, deadline{conv, r.Until, r.Version})
 	}
 }
 

@@ -85,7 +85,7 @@ func BenchmarkObserve(b *testing.B) {
 	ctx := b.Context()
 	runParallel(b, convs, func(conv string) error {
 		tr, err := ctl.Observe(ctx, handoff.Event{Conversation: conv, Kind: handoff.HumanMessage})
-		if err == nil && tr.Effect != handoff.Changed {
+		if err == nil && tr.Effect != handoff.Applied {
 			b.Errorf("effect %s: the benchmark measures writes", tr.Effect)
 		}
 		return err

@@ -76,7 +76,7 @@ func TestReplicasFenceReplies(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			if tr.Effect != handoff.Changed || !tr.Changed() {
+			if tr.Effect != handoff.Applied || !tr.OwnerChanged() {
 				return fmt.Errorf("event %d (%s): effect %s, %s -> %s; want a change of owner", seq, kind, tr.Effect, tr.From, tr.To)
 			}
 			lastKind = kind

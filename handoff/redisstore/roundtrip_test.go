@@ -54,7 +54,7 @@ func TestRoundTrips(t *testing.T) {
 		var tr handoff.Transition
 		sent = rt.during(func() { tr, err = ctl.Observe(ctx, humanMessage("m1", "ccv_1")) })
 		require.NoError(t, err)
-		assert.Equal(t, handoff.Changed, tr.Effect)
+		assert.Equal(t, handoff.Applied, tr.Effect)
 		assert.Equal(t, []string{"evalsha"}, sent, "Observe that changes the record")
 
 		sent = rt.during(func() { d, err = ctl.Decide(ctx, "ccv_1") })
@@ -69,14 +69,14 @@ func TestRoundTrips(t *testing.T) {
 		require.NoError(t, err)
 		sent = rt.during(func() { tr, err = ctl.Observe(ctx, humanMessage("m3", "ccv_1")) })
 		require.NoError(t, err)
-		assert.Equal(t, handoff.Changed, tr.Effect)
+		assert.Equal(t, handoff.Applied, tr.Effect)
 		assert.Equal(t, []string{"evalsha", "evalsha"}, sent, "Observe from a stale hint")
 
 		// Without hints, Observe reads first.
 		cold := controller(redisstore.WithHintCache(0))
 		sent = rt.during(func() { tr, err = cold.Observe(ctx, humanMessage("m4", "ccv_1")) })
 		require.NoError(t, err)
-		assert.Equal(t, handoff.Changed, tr.Effect)
+		assert.Equal(t, handoff.Applied, tr.Effect)
 		assert.Equal(t, []string{"hmget", "evalsha"}, sent, "Observe without a hint")
 	})
 }
