@@ -1,7 +1,6 @@
 package handoff
 
 import (
-	"strconv"
 	"time"
 )
 
@@ -35,12 +34,7 @@ var effectNames = [...]string{
 }
 
 // String returns the effect in words, such as "duplicate".
-func (e Effect) String() string {
-	if int(e) < len(effectNames) {
-		return effectNames[e]
-	}
-	return "Effect(" + strconv.Itoa(int(e)) + ")"
-}
+func (e Effect) String() string { return enumString(effectNames[:], uint8(e), "Effect") }
 
 // Transition is what applying an event (or reaching a deadline) did to a
 // conversation. [Controller.Observe] returns one for every event; observers

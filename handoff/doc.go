@@ -74,5 +74,5 @@
 //
 // [OnTransition] observers are called once for every stored change of owner
 // — once in total, however many replicas saw the event — and for every
-// refused handover, after the store has it.
+// refused handover (once per event ID), after the store has it.
 package handoff

@@ -2,7 +2,6 @@ package handoff
 
 import (
 	"fmt"
-	"strconv"
 	"time"
 )
 
@@ -78,12 +77,7 @@ var kindNames = [...]string{
 }
 
 // String returns the kind in words, such as "human message".
-func (k Kind) String() string {
-	if int(k) < len(kindNames) {
-		return kindNames[k]
-	}
-	return "Kind(" + strconv.Itoa(int(k)) + ")"
-}
+func (k Kind) String() string { return enumString(kindNames[:], uint8(k), "Kind") }
 
 // humanActivity reports whether k shows a human at work in the
 // conversation, which starts or extends the grace period.

@@ -22,9 +22,9 @@ const recentEvents = 3
 type Record struct {
 	// Version counts the record's changes. Zero means "not stored". The
 	// first write takes the clock's Unix nanoseconds and every later write
-	// adds one, so a version is never reused, even after the record is
-	// deleted and written again: a [Decision.Token] cannot match a record
-	// it was not made from.
+	// adds one, so a version is not reused after the record is deleted and
+	// written again (as long as the clock moves forward): a
+	// [Decision.Token] cannot match a record it was not made from.
 	Version uint64
 	// State is who owns the conversation.
 	State State

@@ -87,9 +87,12 @@ var reasonNames = [...]string{
 }
 
 // String returns the reason in words, such as "grace period over".
-func (r Reason) String() string {
-	if int(r) < len(reasonNames) {
-		return reasonNames[r]
+func (r Reason) String() string { return enumString(reasonNames[:], uint8(r), "Reason") }
+
+// enumString returns names[v], or typ(v) for a value without a name.
+func enumString(names []string, v uint8, typ string) string {
+	if int(v) < len(names) {
+		return names[v]
 	}
-	return "Reason(" + strconv.Itoa(int(r)) + ")"
+	return typ + "(" + strconv.Itoa(int(v)) + ")"
 }
