@@ -40,7 +40,7 @@ var allKinds = []handoff.Kind{
 
 // outcome is what a row expects: the owner after, why, until when, and
 // what the event did. No write is expected exactly when Effect is not
-// Changed.
+// Applied.
 type outcome struct {
 	state  handoff.State
 	reason handoff.Reason
