@@ -527,3 +527,54 @@ func TestMemoryStoreRejectsVersionsThatDoNotGrow(t *testing.T) {
 	assert.Error(t, err, "a record stored with version 0 would look absent")
 	assert.False(t, ok)
 }
+
+// interferingStore runs hook once, right after the first successful
+// compare-and-swap made while armed: another writer slipping in between a
+// sweep's write and its bookkeeping.
+type interferingStore struct {
+	*handoff.MemoryStore
+	armed atomic.Bool
+	hook  func()
+}
+
+func (s *interferingStore) CompareAndSwap(ctx context.Context, conv string, expected uint64, next handoff.Record) (handoff.Record, bool, error) {
+	cur, ok, err := s.MemoryStore.CompareAndSwap(ctx, conv, expected, next)
+	if ok && s.armed.CompareAndSwap(true, false) {
+		s.hook()
+	}
+	return cur, ok, err
+}
+
+// A human message stored while a sweep hands the conversation back sets a
+// new deadline; the sweep's own bookkeeping, coming after, must not drop it.
+func TestSweepDoesNotForgetANewerDeadline(t *testing.T) {
+	ctx := context.Background()
+	clock := handofftest.NewClock(t0)
+	store := &interferingStore{MemoryStore: handoff.NewMemoryStore()}
+	var expiries atomic.Int32
+	ctl, err := handoff.New(store, handoff.WithClock(clock.Now), handoff.WithSweeping(),
+		handoff.OnTransition(func(tr handoff.Transition) {
+			if tr.Cause == handoff.Expiry {
+				expiries.Add(1)
+			}
+		}))
+	require.NoError(t, err)
+	_, err = ctl.Observe(ctx, humanMessage("ccv_1", "cvm_1", clock.Now()))
+	require.NoError(t, err)
+
+	clock.Advance(30 * time.Minute)
+	store.hook = func() {
+		_, err := ctl.Observe(ctx, humanMessage("ccv_1", "cvm_2", clock.Now()))
+		assert.NoError(t, err)
+	}
+	store.armed.Store(true)
+	n, err := ctl.Sweep(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 1, n, "the first grace period ended")
+
+	clock.Advance(30 * time.Minute) // the second one ends
+	n, err = ctl.Sweep(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n, "the deadline set during the sweep was kept")
+	assert.Equal(t, int32(2), expiries.Load())
+}
