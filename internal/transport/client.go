@@ -52,9 +52,9 @@ func New(cfg Config) (*Client, error) {
 	c := &Client{
 		vendor:          cfg.Vendor,
 		base:            base,
-		http:            httpClient(cfg.HTTPClient),
+		http:            HTTPClient(cfg.HTTPClient),
 		logger:          cfg.Logger,
-		userAgent:       userAgent(cfg.UserAgent, cfg.Vendor),
+		userAgent:       UserAgent(cfg.UserAgent, cfg.Vendor),
 		retryMax:        cfg.RetryMax,
 		waitMin:         cfg.RetryWaitMin,
 		waitMax:         cfg.RetryWaitMax,
@@ -62,7 +62,7 @@ func New(cfg Config) (*Client, error) {
 		maxBody:         cfg.MaxResponseBytes,
 		requestID:       cfg.RequestID,
 		authorize:       cfg.Authorize,
-		redactor:        redactor(cfg.Secrets),
+		redactor:        Redactor(cfg.Secrets),
 		decodeError:     cfg.DecodeError,
 		parseRetryAfter: cfg.RetryAfter,
 		now:             time.Now,
@@ -77,10 +77,12 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
-// httpClient returns the client the transport sends with: a copy of the
-// caller's, so the caller's later changes do not reach it, with two
-// differences that keep the transport from touching what it does not own.
-func httpClient(hc *http.Client) *http.Client {
+// HTTPClient returns the client the transport sends with: a copy of the
+// caller's (nil: one with a pooled transport), so the caller's later
+// changes do not reach it, with two differences that keep the transport
+// from touching what it does not own. A vendor's second protocol (Munin's
+// MCP) sends with one built the same way.
+func HTTPClient(hc *http.Client) *http.Client {
 	var c http.Client
 	if hc != nil {
 		c = *hc
@@ -248,9 +250,9 @@ func (c *Client) apiError(call *call, resp *http.Response) *APIError {
 	return e
 }
 
-// redactor replaces each secret, and the forms a JSON encoder may escape it
+// Redactor replaces each secret, and the forms a JSON encoder may escape it
 // into, with a marker.
-func redactor(secrets []Secret) *strings.Replacer {
+func Redactor(secrets []Secret) *strings.Replacer {
 	var pairs []string
 	for _, secret := range secrets {
 		s := secret.Value()

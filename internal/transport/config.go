@@ -158,8 +158,9 @@ func parseBaseURL(raw string) (*url.URL, error) {
 	return u, nil
 }
 
-// userAgent is "<caller's token> botbridge/<version> (+vendor)".
-func userAgent(custom, vendor string) string {
+// UserAgent is the User-Agent every botbridge request carries:
+// "<caller's token> botbridge/<version> (+vendor)".
+func UserAgent(custom, vendor string) string {
 	ua := "botbridge/" + botbridge.Version + " (+" + vendor + ")"
 	if custom = strings.TrimSpace(custom); custom != "" {
 		ua = custom + " " + ua

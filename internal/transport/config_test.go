@@ -128,6 +128,6 @@ func TestHTTPClientIsCopiedNotChanged(t *testing.T) {
 
 func TestUserAgent(t *testing.T) {
 	t.Parallel()
-	assert.Equal(t, "botbridge/"+botbridge.Version+" (+munin)", userAgent("", "munin"))
-	assert.Equal(t, "mybot/2.0 botbridge/"+botbridge.Version+" (+moveo)", userAgent(" mybot/2.0 ", "moveo"))
+	assert.Equal(t, "botbridge/"+botbridge.Version+" (+munin)", UserAgent("", "munin"))
+	assert.Equal(t, "mybot/2.0 botbridge/"+botbridge.Version+" (+moveo)", UserAgent(" mybot/2.0 ", "moveo"))
 }

@@ -167,3 +167,19 @@ func oneLine(s string) string {
 	}
 	return strings.Join(strings.Fields(s), " ")
 }
+
+// NewAPIError builds an *APIError for a failure that did not come from an
+// HTTP response of Do, such as a Munin MCP tool result with isError: the
+// vendor package maps it to the same status, code and sentinel (kind) as
+// the REST answer it stands for, so callers branch on one set of errors.
+func NewAPIError(vendor, method, path string, status int, code, message string, kind error) *APIError {
+	return &APIError{
+		Vendor:     vendor,
+		Method:     method,
+		Path:       path,
+		StatusCode: status,
+		Code:       code,
+		Message:    message,
+		kind:       kind,
+	}
+}

@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -44,3 +45,14 @@ func (s Secret) LogValue() slog.Value { return slog.StringValue(redacted) }
 
 // MarshalJSON keeps the credential out of JSON output.
 func (s Secret) MarshalJSON() ([]byte, error) { return []byte(`"` + redacted + `"`), nil }
+
+// UnmarshalJSON reads the secret from a JSON string, so a vendor's one-time
+// secret can be decoded straight into a Secret field.
+func (s *Secret) UnmarshalJSON(b []byte) error {
+	var v string
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*s = NewSecret(v)
+	return nil
+}
