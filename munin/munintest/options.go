@@ -1,0 +1,170 @@
+package munintest
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"time"
+)
+
+// Option configures a Server. New returns an error for a bad option;
+// NewServer fails the test.
+type Option func(*config) error
+
+type config struct {
+	origins         []string
+	clock           *Clock
+	perMinute       int
+	perHour         int
+	mcpPerMinute    int
+	mcpPerDay       int
+	schedule        []time.Duration
+	deliveryTimeout time.Duration
+	deliveryClient  *http.Client
+	latency         time.Duration
+	logger          *slog.Logger
+}
+
+// DefaultOrigin is the default channel's origin allowlist when WithOrigins
+// is not given.
+const DefaultOrigin = "https://shop.example"
+
+func defaultConfig() *config {
+	return &config{
+		origins:         []string{DefaultOrigin},
+		perMinute:       60,   // MUNIN_PUBLIC_THROTTLE_MIN
+		perHour:         1000, // MUNIN_PUBLIC_THROTTLE_HOUR
+		mcpPerMinute:    60,   // MUNIN_MCP_BURST_PER_MIN
+		mcpPerDay:       1000, // rateLimits.perDay
+		schedule:        []time.Duration{30 * time.Second, 60 * time.Second, 120 * time.Second, 240 * time.Second},
+		deliveryTimeout: 15 * time.Second,
+	}
+}
+
+// WithOrigins sets the origin allowlist of the channel the server creates at
+// start (default DefaultOrigin). Each must be an absolute http or https URL;
+// Munin compares origins as scheme, host and port.
+func WithOrigins(origins ...string) Option {
+	return func(c *config) error {
+		if len(origins) == 0 {
+			return errors.New("WithOrigins: no origins (Munin refuses an empty allowlist)")
+		}
+		for _, o := range origins {
+			if u, err := url.Parse(o); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return fmt.Errorf("WithOrigins: %q is not an http or https origin", o)
+			}
+		}
+		c.origins = slices.Clone(origins)
+		return nil
+	}
+}
+
+// WithClock makes the server read time from clock, usually one from
+// NewClock that moves only when the test advances it. Without it the server
+// follows the wall clock (and Server.Clock().Advance still moves it ahead).
+func WithClock(clock *Clock) Option {
+	return func(c *config) error {
+		if clock == nil {
+			return errors.New("WithClock: nil clock")
+		}
+		c.clock = clock
+		return nil
+	}
+}
+
+// WithRateLimit sets the widget routes' limits per route and per (widget
+// key, channel, client IP): perMinute and perHour requests (Munin's defaults
+// are 60 and 1000). Zero turns a window off.
+func WithRateLimit(perMinute, perHour int) Option {
+	return func(c *config) error {
+		if perMinute < 0 || perHour < 0 {
+			return fmt.Errorf("WithRateLimit(%d, %d): negative limit", perMinute, perHour)
+		}
+		c.perMinute, c.perHour = perMinute, perHour
+		return nil
+	}
+}
+
+// WithMCPRateLimit sets MCP's limits: perMinute HTTP requests on /mcp per
+// org (Munin's default 60; over it, HTTP 429 mcp_burst_limited) and perDay
+// tool calls per UTC day (default 1000; over it, a tool error
+// "rate_limited: …"). Zero turns a limit off. A test that makes many MCP
+// calls on one server may need a higher per-minute limit, as it would
+// against Munin.
+func WithMCPRateLimit(perMinute, perDay int) Option {
+	return func(c *config) error {
+		if perMinute < 0 || perDay < 0 {
+			return fmt.Errorf("WithMCPRateLimit(%d, %d): negative limit", perMinute, perDay)
+		}
+		c.mcpPerMinute, c.mcpPerDay = perMinute, perDay
+		return nil
+	}
+}
+
+// WithDeliverySchedule sets the waits between webhook delivery attempts:
+// after attempt n fails, the next one is due backoffs[n-1] later on the
+// server's Clock, and there are len(backoffs)+1 attempts in all. Munin's is
+// 30 s, 60 s, 120 s, 240 s (five attempts), with up to 10 % jitter that the
+// fake leaves out. With no backoffs a delivery is attempted once.
+func WithDeliverySchedule(backoffs ...time.Duration) Option {
+	return func(c *config) error {
+		for _, b := range backoffs {
+			if b < 0 {
+				return fmt.Errorf("WithDeliverySchedule: negative backoff %s", b)
+			}
+		}
+		c.schedule = slices.Clone(backoffs)
+		return nil
+	}
+}
+
+// WithDeliveryTimeout sets how long one delivery attempt may take (Munin's
+// is 15 s); an attempt that takes longer fails and is retried. It is real
+// time, not the server's Clock.
+func WithDeliveryTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return fmt.Errorf("WithDeliveryTimeout: %s is not positive", d)
+		}
+		c.deliveryTimeout = d
+		return nil
+	}
+}
+
+// WithDeliveryClient sends webhook deliveries through hc, for example one
+// whose Transport reaches a receiver that is not on the network. The
+// client's Timeout and CheckRedirect are left as they are.
+func WithDeliveryClient(hc *http.Client) Option {
+	return func(c *config) error {
+		if hc == nil {
+			return errors.New("WithDeliveryClient: nil client")
+		}
+		c.deliveryClient = hc
+		return nil
+	}
+}
+
+// WithLatency delays every answer by d of real time, before the request is
+// processed.
+func WithLatency(d time.Duration) Option {
+	return func(c *config) error {
+		if d < 0 {
+			return fmt.Errorf("WithLatency: %s is negative", d)
+		}
+		c.latency = d
+		return nil
+	}
+}
+
+// WithLogger makes the server log each request and delivery attempt at
+// debug level to logger. Keys and secrets are never logged. Without it the
+// server is silent.
+func WithLogger(logger *slog.Logger) Option {
+	return func(c *config) error {
+		c.logger = logger
+		return nil
+	}
+}
