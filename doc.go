@@ -8,11 +8,12 @@
 //	handoff              decide whether the bot may speak: bot, pending or human owns the conversation
 //	handoff/redisstore   the same decision shared by many bot replicas through Redis
 //	handoff/handofftest  the conformance suite every handoff store passes, and a fake clock
-//	munin                Munin: push widget transcripts, read conversations, signed webhooks             (planned)
+//	munin                Munin: push widget transcripts, read conversations, signed webhooks
+//	munin/munintest      a fake Munin on a real HTTP server, with a dashboard human and fault injection
 //	moveo                Moveo.ai custom channel: sessions, user messages, handover, webhook events      (planned)
 //	altabots             AltaBots.ai human desk: the three inbound endpoints and the two outbound calls  (planned)
 //	certainly            Certainly: hand over, send agent messages, take back                            (planned)
-//	<vendor>/<vendor>test  a fake of each vendor as a real HTTP server, shaped like net/http/httptest    (planned)
+//	<vendor>/<vendor>test  a fake of each other vendor, shaped like net/http/httptest                    (planned)
 //
 // The examples directory holds runnable programs; each runs offline against
 // the fakes:
@@ -51,6 +52,25 @@
 //	if ctl.Commit(ctx, d) != nil {
 //		return nil // handoff.ErrStale: a human wrote meanwhile
 //	}
+//
+// # munin
+//
+// A widget bot pushes what the visitor says, and lets Munin's signed
+// webhooks tell its handoff.Controller when a human took over:
+//
+//	widget, err := munin.NewWidgetClient(widgetKey, munin.WithOrigin("https://shop.example"), munin.WithChannel(channelID))
+//	res, err := widget.Push(ctx, munin.Push{SessionID: session, Messages: []munin.WidgetMessage{{Body: text}}})
+//	...
+//	h, err := munin.NewWebhookHandler(webhookSecret, func(ctx context.Context, ev munin.Event) error {
+//		if hev, ok := munin.HandoffEvent(ev); ok {
+//			_, err := ctl.Observe(ctx, hev)
+//			return err
+//		}
+//		return nil
+//	})
+//	mux.Handle("POST /webhooks/munin", h)
+//
+// munintest is a fake Munin to run all of it against, offline.
 //
 // # Conventions every package keeps
 //
