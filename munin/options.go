@@ -19,13 +19,7 @@ type Option func(*settings) error
 // self-hosted Munin or a munintest server's URL. A path in it is kept:
 // requests go to <base>/v1/….
 func WithBaseURL(baseURL string) Option {
-	return func(s *settings) error {
-		if baseURL == "" {
-			return errors.New("WithBaseURL: empty URL")
-		}
-		s.config.BaseURL = baseURL
-		return nil
-	}
+	return func(s *settings) error { return s.config.SetBaseURL(baseURL) }
 }
 
 // WithPathPrefix puts prefix between the base URL and "v1/", for a
@@ -48,31 +42,19 @@ func WithPathPrefix(prefix string) Option {
 // WithHTTPClient sends requests through hc (for example one whose Transport
 // is an httpmock or a proxy). The client is copied, never changed.
 func WithHTTPClient(hc *http.Client) Option {
-	return func(s *settings) error {
-		if hc == nil {
-			return errors.New("WithHTTPClient: nil client")
-		}
-		s.config.HTTPClient = hc
-		return nil
-	}
+	return func(s *settings) error { return s.config.SetHTTPClient(hc) }
 }
 
 // WithLogger makes the client write debug lines about attempts and retries
 // to logger. Without it the client is silent. Keys never reach the log.
 func WithLogger(logger *slog.Logger) Option {
-	return func(s *settings) error {
-		s.config.Logger = logger
-		return nil
-	}
+	return func(s *settings) error { return s.config.SetLogger(logger) }
 }
 
 // WithUserAgent puts product (such as "storefront-bot/1.2") in front of
 // botbridge's own User-Agent.
 func WithUserAgent(product string) Option {
-	return func(s *settings) error {
-		s.config.UserAgent = product
-		return nil
-	}
+	return func(s *settings) error { return s.config.SetUserAgent(product) }
 }
 
 // WithRetry sets how many times a failed call is retried (0 turns retries
@@ -80,30 +62,13 @@ func WithUserAgent(product string) Option {
 // retry-after-public-minute included: a 429 that asks for longer is
 // returned at once. The defaults are 3 retries and 30 seconds.
 func WithRetry(maxRetries int, maxWait time.Duration) Option {
-	return func(s *settings) error {
-		if maxRetries < 0 {
-			return fmt.Errorf("WithRetry: max %d is negative", maxRetries)
-		}
-		if maxWait <= 0 {
-			return fmt.Errorf("WithRetry: max wait %s is not positive", maxWait)
-		}
-		s.config.RetryMax = maxRetries
-		s.config.RetryWaitMax = maxWait
-		s.config.RetryWaitMin = min(s.config.RetryWaitMin, maxWait)
-		return nil
-	}
+	return func(s *settings) error { return s.config.SetRetry(maxRetries, maxWait) }
 }
 
 // WithTimeout bounds each call (all its attempts and waits); zero, the
 // default, leaves it to the context.
 func WithTimeout(d time.Duration) Option {
-	return func(s *settings) error {
-		if d < 0 {
-			return fmt.Errorf("WithTimeout: %s is negative", d)
-		}
-		s.config.Timeout = d
-		return nil
-	}
+	return func(s *settings) error { return s.config.SetTimeout(d) }
 }
 
 // WithOrigin sets the Origin header of every widget call. Munin compares it

@@ -131,3 +131,29 @@ func TestUserAgent(t *testing.T) {
 	assert.Equal(t, "botbridge/"+botbridge.Version+" (+munin)", UserAgent("", "munin"))
 	assert.Equal(t, "mybot/2.0 botbridge/"+botbridge.Version+" (+moveo)", UserAgent(" mybot/2.0 ", "moveo"))
 }
+
+func TestSettersRefuseBadValuesNamingTheOption(t *testing.T) {
+	t.Parallel()
+	cfg := DefaultConfig("munin", "https://api.example/")
+	for _, tc := range []struct {
+		err    error
+		option string
+	}{
+		{cfg.SetBaseURL(""), "WithBaseURL"},
+		{cfg.SetHTTPClient(nil), "WithHTTPClient"},
+		{cfg.SetRetry(-1, time.Second), "WithRetry"},
+		{cfg.SetRetry(1, 0), "WithRetry"},
+		{cfg.SetTimeout(-time.Second), "WithTimeout"},
+	} {
+		require.Error(t, tc.err)
+		assert.Contains(t, tc.err.Error(), tc.option)
+	}
+	assert.Equal(t, DefaultConfig("munin", "https://api.example/").RetryMax, cfg.RetryMax, "a refused value changes nothing")
+
+	require.NoError(t, cfg.SetRetry(5, 10*time.Millisecond))
+	assert.Equal(t, 5, cfg.RetryMax)
+	assert.Equal(t, 10*time.Millisecond, cfg.RetryWaitMax)
+	assert.Equal(t, 10*time.Millisecond, cfg.RetryWaitMin, "the min wait never exceeds the max")
+	require.NoError(t, cfg.SetTimeout(time.Minute))
+	assert.Equal(t, time.Minute, cfg.Timeout)
+}
