@@ -66,9 +66,10 @@ type benchBody struct{ bytes.Reader }
 func (*benchBody) Close() error { return nil }
 
 // BenchmarkWebhookHandler serves one delivery per iteration through the
-// handler as configured by default (time.Now clock, MemoryDeduper), each
-// with a fresh delivery id so that every one reaches the callback. The ids
-// and the signature are made before the timer starts; the recorder is made
+// handler as configured by default (time.Now clock,
+// webhookverify.MemoryDeduper), each with a fresh delivery id so that every
+// one reaches the callback. The ids and the signature are made before the
+// timer starts; the recorder is made
 // inside it, as a server makes a response per request.
 func BenchmarkWebhookHandler(b *testing.B) {
 	body := benchDelivery(time.Now())
@@ -76,7 +77,7 @@ func BenchmarkWebhookHandler(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	const ids = 1 << 16 // > DefaultDedupeCapacity: a reused id was forgotten long ago
+	const ids = 1 << 16 // > webhookverify.DefaultDedupeCapacity: a reused id was forgotten long ago
 	deliveryIDs := make([][]string, ids)
 	for i := range deliveryIDs {
 		deliveryIDs[i] = []string{fmt.Sprintf("whd_%022d", i)}

@@ -23,8 +23,10 @@
 //
 // When a dashboard human replies, Munin delivers a signed
 // conversation.message.sent (authorType "user") to the bot's webhook.
-// NewWebhookHandler verifies it, drops replays and redeliveries, and hands
-// the typed event to the bot; HandoffEvent turns it into a handoff.Event,
+// NewWebhookHandler verifies it, drops replays and redeliveries (remembered
+// in a webhookverify.MemoryDeduper by default; WithDeduper takes any
+// webhookverify.Deduper, such as one shared by replicas), and hands the
+// typed event to the bot; HandoffEvent turns it into a handoff.Event,
 // and the bot's handoff.Controller then tells it to stay quiet for the grace
 // period:
 //

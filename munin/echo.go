@@ -1,6 +1,10 @@
 package munin
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/botbridge/botbridge/internal/fifo"
+)
 
 // DefaultEchoCapacity is how many message ids an EchoFilter made with
 // capacity 0 remembers: the bot's last 4096 posts. Munin delivers an echo
@@ -22,7 +26,7 @@ const DefaultEchoCapacity = 4096
 // A nil *EchoFilter remembers nothing.
 type EchoFilter struct {
 	mu  sync.RWMutex
-	ids fifoSet // stamps are insertion numbers
+	ids fifo.Set // stamps are insertion numbers
 	seq int64
 }
 
@@ -32,7 +36,7 @@ func NewEchoFilter(capacity int) *EchoFilter {
 	if capacity <= 0 {
 		capacity = DefaultEchoCapacity
 	}
-	return &EchoFilter{ids: newFIFOSet(capacity)}
+	return &EchoFilter{ids: fifo.New(capacity)}
 }
 
 // Remember records messageID (the id SendMessage returned, cvm_…) as one of
@@ -44,11 +48,11 @@ func (f *EchoFilter) Remember(messageID string) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if _, ok := f.ids.get(messageID); ok {
+	if _, ok := f.ids.Get(messageID); ok {
 		return
 	}
 	f.seq++
-	f.ids.put(messageID, f.seq)
+	f.ids.Put(messageID, f.seq)
 }
 
 // Contains reports whether messageID is one of the bot's own posts that f
@@ -59,7 +63,7 @@ func (f *EchoFilter) Contains(messageID string) bool {
 	}
 	f.mu.RLock()
 	defer f.mu.RUnlock()
-	_, ok := f.ids.get(messageID)
+	_, ok := f.ids.Get(messageID)
 	return ok
 }
 
@@ -70,5 +74,5 @@ func (f *EchoFilter) Len() int {
 	}
 	f.mu.RLock()
 	defer f.mu.RUnlock()
-	return f.ids.len()
+	return f.ids.Len()
 }

@@ -50,7 +50,7 @@ type webhookConfig struct {
 	secrets  [][]byte
 	window   time.Duration
 	now      func() time.Time
-	dedupe   Deduper
+	dedupe   webhookverify.Deduper
 	maxBytes int64
 	logger   *slog.Logger
 }
@@ -91,7 +91,7 @@ func WithReplayWindow(d time.Duration) WebhookOption {
 	}
 }
 
-// WithClock sets the clock the replay window (and the default Deduper's
+// WithClock sets the clock the replay window (and the default deduper's
 // memory) reads; the default is time.Now.
 func WithClock(now func() time.Time) WebhookOption {
 	return func(c *webhookConfig) error {
@@ -104,10 +104,10 @@ func WithClock(now func() time.Time) WebhookOption {
 }
 
 // WithDeduper sets where handled deliveries are remembered, for example a
-// store shared by several replicas; the default is a MemoryDeduper with
-// DefaultDedupeCapacity entries kept for the replay window plus
-// MaxClockSkew.
-func WithDeduper(d Deduper) WebhookOption {
+// store shared by several replicas; the default is a
+// webhookverify.MemoryDeduper with webhookverify.DefaultDedupeCapacity
+// entries kept for the replay window plus MaxClockSkew.
+func WithDeduper(d webhookverify.Deduper) WebhookOption {
 	return func(c *webhookConfig) error {
 		if d == nil {
 			return errors.New("WithDeduper: nil Deduper")
@@ -209,7 +209,8 @@ func NewWebhookHandler(secret string, fn func(ctx context.Context, ev Event) err
 		return nil, fmt.Errorf("munin: NewWebhookHandler: %w", err)
 	}
 	if cfg.dedupe == nil {
-		cfg.dedupe = newMemoryDeduper(DefaultDedupeCapacity, cfg.window+MaxClockSkew, cfg.now)
+		cfg.dedupe = webhookverify.NewMemoryDeduper(webhookverify.DefaultDedupeCapacity,
+			cfg.window+MaxClockSkew, webhookverify.WithDedupeClock(cfg.now))
 	}
 	return &webhookHandler{
 		verifier: verifier,
@@ -255,7 +256,7 @@ type webhookHandler struct {
 	fn       func(context.Context, Event) error
 	window   time.Duration
 	now      func() time.Time
-	dedupe   Deduper
+	dedupe   webhookverify.Deduper
 	maxBytes int64
 	logger   *slog.Logger
 }
@@ -315,11 +316,11 @@ func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.log(r, slog.LevelError, "munin webhook: deduper failed", http.StatusInternalServerError, env, err)
 			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 			return
-		case state == DeliveryHandled:
+		case state == webhookverify.DeliveryHandled:
 			h.log(r, slog.LevelDebug, "munin webhook: duplicate delivery", http.StatusOK, env, nil)
 			w.WriteHeader(http.StatusOK)
 			return
-		case state == DeliveryInFlight:
+		case state == webhookverify.DeliveryInFlight:
 			h.log(r, slog.LevelWarn, "munin webhook: delivery already being handled", http.StatusConflict, env, nil)
 			http.Error(w, http.StatusText(http.StatusConflict), http.StatusConflict)
 			return

@@ -481,10 +481,10 @@ type whDeduper struct {
 	mu       sync.Mutex
 	calls    []string
 	beginErr error
-	state    munin.DeliveryState
+	state    webhookverify.DeliveryState
 }
 
-func (d *whDeduper) Begin(_ context.Context, key string) (munin.DeliveryState, error) {
+func (d *whDeduper) Begin(_ context.Context, key string) (webhookverify.DeliveryState, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.calls = append(d.calls, "begin "+key)
@@ -522,7 +522,7 @@ func TestWebhookHandlerCustomDeduper(t *testing.T) {
 	assert.Equal(t, []string{"begin " + whDelivery}, d.calls)
 
 	// A Deduper that reports the delivery in flight elsewhere: 409.
-	d = &whDeduper{state: munin.DeliveryInFlight}
+	d = &whDeduper{state: webhookverify.DeliveryInFlight}
 	h, _ = whHandler(t, calls, munin.WithDeduper(d))
 	assert.Equal(t, http.StatusConflict, whServe(h, whRequest(body, whSecret, whDelivery)).Code)
 	assert.Zero(t, calls.count())
@@ -642,4 +642,11 @@ func TestDeliveryIDOutsideAHandler(t *testing.T) {
 	assert.Empty(t, munin.DeliveryID(context.Background()))
 	//lint:ignore SA1012 a nil ctx is tolerated on purpose
 	assert.Empty(t, munin.DeliveryID(nil))
+}
+
+// A webhookverify.MemoryDeduper made with the defaults remembers a delivery
+// for as long as a replay can pass this handler's default window.
+func TestDefaultDedupeTTLCoversReplayWindow(t *testing.T) {
+	t.Parallel()
+	assert.GreaterOrEqual(t, webhookverify.DefaultDedupeTTL, munin.DefaultReplayWindow+munin.MaxClockSkew)
 }

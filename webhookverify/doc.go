@@ -57,6 +57,17 @@
 //		}),
 //	)(handler))
 //
+// # Dropping redeliveries
+//
+// Vendors deliver at least once: a retry after a timeout can repeat an event the receiver already
+// handled. A [Deduper] remembers which deliveries were handled; the vendor handlers claim a key with
+// Begin before their callback and settle it with End after, so that a failed callback frees the key
+// for the vendor's retry. [MemoryDeduper] is the bounded in-memory default; a store shared by
+// replicas (Redis, a database) implements the same two methods.
+//
+//	d := webhookverify.NewMemoryDeduper(0, 0) // DefaultDedupeCapacity keys, DefaultDedupeTTL each
+//	h, err := munin.NewWebhookHandler(secret, fn, munin.WithDeduper(d))
+//
 // # Errors
 //
 // Verification fails with one of the sentinels [ErrMissingSignature], [ErrMalformedSignature],
