@@ -10,7 +10,8 @@
 //	handoff/handofftest  the conformance suite every handoff store passes, and a fake clock
 //	munin                Munin: push widget transcripts, read conversations, signed webhooks
 //	munin/munintest      a fake Munin on a real HTTP server, with a dashboard human and fault injection
-//	moveo                Moveo.ai custom channel: sessions, user messages, handover, webhook events      (planned)
+//	moveo                Moveo.ai custom channel: sessions, user messages, handover, webhook events
+//	moveo/moveotest      a fake Moveo integration with a scriptable brain and a desk agent
 //	altabots             AltaBots.ai human desk: the three inbound endpoints and the two outbound calls  (planned)
 //	certainly            Certainly: hand over, send agent messages, take back                            (planned)
 //	<vendor>/<vendor>test  a fake of each other vendor, shaped like net/http/httptest                    (planned)
