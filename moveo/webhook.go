@@ -41,13 +41,9 @@ const (
 type WebhookOption func(*webhookConfig) error
 
 type webhookConfig struct {
+	webhookverify.ReceiverConfig[Event]
 	secrets  [][]byte
 	unsigned bool
-	window   time.Duration
-	now      func() time.Time
-	dedupe   webhookverify.Deduper
-	maxBytes int64
-	logger   *slog.Logger
 }
 
 // WithSecrets accepts events signed with any of more as well as with the
@@ -87,25 +83,13 @@ func WithoutSignatureVerification() WebhookOption {
 // WithReplayWindow sets how old an event's timestamp may be
 // (DefaultReplayWindow by default). It must be positive.
 func WithReplayWindow(d time.Duration) WebhookOption {
-	return func(c *webhookConfig) error {
-		if d <= 0 {
-			return fmt.Errorf("WithReplayWindow: %s is not positive", d)
-		}
-		c.window = d
-		return nil
-	}
+	return func(c *webhookConfig) error { return c.SetReplayWindow(d) }
 }
 
 // WithClock sets the clock the replay window (and the default deduper's
 // memory) reads; the default is time.Now.
 func WithClock(now func() time.Time) WebhookOption {
-	return func(c *webhookConfig) error {
-		if now == nil {
-			return errors.New("WithClock: nil clock")
-		}
-		c.now = now
-		return nil
-	}
+	return func(c *webhookConfig) error { return c.SetClock(now) }
 }
 
 // WithDeduper sets where handled events are remembered, for example a
@@ -114,25 +98,13 @@ func WithClock(now func() time.Time) WebhookOption {
 // entries kept for the replay window plus MaxClockSkew. Its keys are
 // request_id + ":" + event_type.
 func WithDeduper(d webhookverify.Deduper) WebhookOption {
-	return func(c *webhookConfig) error {
-		if d == nil {
-			return errors.New("WithDeduper: nil Deduper")
-		}
-		c.dedupe = d
-		return nil
-	}
+	return func(c *webhookConfig) error { return c.SetDeduper(d) }
 }
 
 // WithMaxBodyBytes caps a request body (DefaultWebhookMaxBytes by
 // default); a longer one gets 413 without being read further.
 func WithMaxBodyBytes(n int64) WebhookOption {
-	return func(c *webhookConfig) error {
-		if n <= 0 {
-			return fmt.Errorf("WithMaxBodyBytes: %d is not positive", n)
-		}
-		c.maxBytes = n
-		return nil
-	}
+	return func(c *webhookConfig) error { return c.SetMaxBodyBytes(n) }
 }
 
 // WithWebhookLogger makes the handler log every request it refuses (at
@@ -142,7 +114,7 @@ func WithMaxBodyBytes(n int64) WebhookOption {
 // session id, and the reason; never a signature or a secret.
 func WithWebhookLogger(logger *slog.Logger) WebhookOption {
 	return func(c *webhookConfig) error {
-		c.logger = logger
+		c.Logger = logger
 		return nil
 	}
 }
@@ -192,11 +164,22 @@ func NewWebhookHandler(secret string, fn func(ctx context.Context, ev Event) err
 	if fn == nil {
 		return nil, errors.New("moveo: NewWebhookHandler: nil callback")
 	}
-	cfg := webhookConfig{
-		window:   DefaultReplayWindow,
-		now:      time.Now,
-		maxBytes: DefaultWebhookMaxBytes,
-	}
+	cfg := webhookConfig{ReceiverConfig: webhookverify.ReceiverConfig[Event]{
+		Name:            "moveo webhook",
+		Noun:            "event",
+		TimestampName:   "timestamp",
+		SignatureHeader: HeaderSignature,
+		MaxBodyBytes:    DefaultWebhookMaxBytes,
+		Parse:           parseDelivery,
+		Handle:          fn,
+		Window:          DefaultReplayWindow,
+		Skew:            MaxClockSkew,
+		Now:             time.Now,
+		StaleStatus:     http.StatusBadRequest,         // a retry would only be older
+		InFlightStatus:  http.StatusServiceUnavailable, // Moveo retries a 5xx, not a 4xx
+		ReadErrorStatus: http.StatusInternalServerError,
+		LogAttrs:        logAttrs,
+	}}
 	if secret != "" {
 		cfg.secrets = [][]byte{[]byte(secret)}
 	}
@@ -208,19 +191,11 @@ func NewWebhookHandler(secret string, fn func(ctx context.Context, ev Event) err
 			return nil, fmt.Errorf("moveo: NewWebhookHandler: %w", err)
 		}
 	}
-	h := &webhookHandler{
-		fn:       fn,
-		window:   cfg.window,
-		now:      cfg.now,
-		dedupe:   cfg.dedupe,
-		maxBytes: cfg.maxBytes,
-		logger:   cfg.logger,
-	}
 	switch {
 	case cfg.unsigned && len(cfg.secrets) > 0:
 		return nil, errors.New("moveo: NewWebhookHandler: WithoutSignatureVerification with a secret: give one or the other")
 	case cfg.unsigned:
-		// No verifier: every request is accepted unsigned.
+		cfg.AllowUnsigned = true // no verifier: every request is accepted unsigned
 	default:
 		if err := checkSecret(secret); err != nil {
 			return nil, fmt.Errorf("moveo: NewWebhookHandler: secret: %w", err)
@@ -229,11 +204,15 @@ func NewWebhookHandler(secret string, fn func(ctx context.Context, ev Event) err
 		if err != nil {
 			return nil, fmt.Errorf("moveo: NewWebhookHandler: %w", err)
 		}
-		h.verifier, h.secrets = v, len(cfg.secrets)
+		cfg.Verifier = v
 	}
-	if h.dedupe == nil {
-		h.dedupe = webhookverify.NewMemoryDeduper(webhookverify.DefaultDedupeCapacity,
-			cfg.window+MaxClockSkew, webhookverify.WithDedupeClock(cfg.now))
+	rcv, err := webhookverify.NewReceiver(cfg.ReceiverConfig)
+	if err != nil {
+		return nil, fmt.Errorf("moveo: NewWebhookHandler: %w", err)
+	}
+	h := &webhookHandler{rcv: rcv, unsigned: cfg.unsigned, window: cfg.Window}
+	if !cfg.unsigned {
+		h.secrets = len(cfg.secrets)
 	}
 	return h, nil
 }
@@ -249,23 +228,20 @@ func checkSecret(s string) error {
 	return nil
 }
 
-// webhookHandler is what NewWebhookHandler returns. It holds no secret: the
+// webhookHandler is what NewWebhookHandler returns: the shared
+// webhookverify.Receiver, printed as a Moveo handler. It holds no secret: the
 // verifier keeps the keys where fmt cannot reach them.
 type webhookHandler struct {
-	verifier *webhookverify.Verifier // nil: WithoutSignatureVerification
+	rcv      *webhookverify.Receiver[Event]
+	unsigned bool // WithoutSignatureVerification
 	secrets  int
-	fn       func(context.Context, Event) error
 	window   time.Duration
-	now      func() time.Time
-	dedupe   webhookverify.Deduper
-	maxBytes int64
-	logger   *slog.Logger
 }
 
 // String describes the handler without its secrets.
 func (h *webhookHandler) String() string {
 	verification := "unsigned"
-	if h.verifier != nil {
+	if !h.unsigned {
 		verification = "secrets: " + strconv.Itoa(h.secrets)
 	}
 	return "moveo.WebhookHandler{" + verification + ", replay window: " + h.window.String() + "}"
@@ -275,70 +251,17 @@ func (h *webhookHandler) String() string {
 func (h *webhookHandler) Format(f fmt.State, _ rune) { io.WriteString(f, h.String()) }
 
 // ServeHTTP handles one event; see NewWebhookHandler for the statuses.
-func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		h.refuse(w, r, http.StatusMethodNotAllowed, nil, "method not allowed", errors.New(r.Method))
-		return
-	}
-	body, err := h.read(w, r)
-	if err != nil {
-		h.refuse(w, r, bodyStatus(err), nil, "refused", err)
-		return
-	}
+func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.rcv.ServeHTTP(w, r) }
+
+// parseDelivery parses a (verified) body into the event, its timestamp and
+// its dedupe key.
+func parseDelivery(_ *http.Request, body []byte) (Event, time.Time, string, error) {
 	ev, err := parseEvent(body)
 	if err != nil {
-		h.refuse(w, r, http.StatusBadRequest, nil, "bad event", err)
-		return
+		return nil, time.Time{}, "", err
 	}
 	base := ev.EventBase()
-	now := h.now()
-	switch {
-	case base.Timestamp.Before(now.Add(-h.window)):
-		h.refuse(w, r, http.StatusBadRequest, base, "event older than the replay window",
-			errors.New("timestamp is "+now.Sub(base.Timestamp).Round(time.Second).String()+" old"))
-		return
-	case base.Timestamp.After(now.Add(MaxClockSkew)):
-		h.refuse(w, r, http.StatusBadRequest, base, "event from the future",
-			errors.New("timestamp is more than "+MaxClockSkew.String()+" ahead of this clock"))
-		return
-	}
-
-	ctx := r.Context()
-	key := dedupeKey(base)
-	if key != "" {
-		state, err := h.dedupe.Begin(ctx, key)
-		switch {
-		case err != nil:
-			h.log(r, slog.LevelError, "moveo webhook: deduper failed", http.StatusInternalServerError, base, err)
-			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
-			return
-		case state == webhookverify.DeliveryHandled:
-			h.log(r, slog.LevelDebug, "moveo webhook: duplicate event", http.StatusOK, base, nil)
-			w.WriteHeader(http.StatusOK)
-			return
-		case state == webhookverify.DeliveryInFlight:
-			h.log(r, slog.LevelWarn, "moveo webhook: event already being handled", http.StatusServiceUnavailable, base, nil)
-			http.Error(w, http.StatusText(http.StatusServiceUnavailable), http.StatusServiceUnavailable)
-			return
-		}
-	}
-
-	if err := h.call(ctx, key, ev); err != nil {
-		h.log(r, slog.LevelError, "moveo webhook: callback failed", http.StatusInternalServerError, base, err)
-		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
-		return
-	}
-	h.log(r, slog.LevelDebug, "moveo webhook: handled", http.StatusNoContent, base, nil)
-	w.WriteHeader(http.StatusNoContent)
-}
-
-// read returns the request body, verified unless the handler is unsigned.
-func (h *webhookHandler) read(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	if h.verifier != nil {
-		return h.verifier.VerifyRequest(r, HeaderSignature, h.maxBytes)
-	}
-	return io.ReadAll(http.MaxBytesReader(w, r.Body, h.maxBytes))
+	return ev, base.Timestamp, dedupeKey(base), nil
 }
 
 // dedupeKey is request_id + ":" + event_type, or "" without a request id.
@@ -349,72 +272,12 @@ func dedupeKey(b *Base) string {
 	return b.RequestID + ":" + b.Type
 }
 
-// call runs fn and settles the dedupe claim on key: handled when fn returned
-// nil, released when it returned an error or panicked (the panic goes on to
-// net/http, which drops the connection, and Moveo retries).
-func (h *webhookHandler) call(ctx context.Context, key string, ev Event) (err error) {
-	settled := key == ""
-	defer func() {
-		if !settled {
-			h.end(ctx, key, false)
-		}
-	}()
-	err = h.fn(ctx, ev)
-	settled = true
-	if key != "" {
-		h.end(ctx, key, err == nil)
-	}
-	return err
-}
-
-// end settles a dedupe claim, even when the request's context is done (the
-// callback has run; the record of it must not be lost).
-func (h *webhookHandler) end(ctx context.Context, key string, handled bool) {
-	if ctx.Err() != nil {
-		ctx = context.WithoutCancel(ctx)
-	}
-	if err := h.dedupe.End(ctx, key, handled); err != nil && h.logger != nil {
-		h.logger.LogAttrs(ctx, slog.LevelError, "moveo webhook: deduper failed to settle an event",
-			slog.String("dedupe_key", key), slog.Bool("handled", handled), slog.String("error", err.Error()))
-	}
-}
-
-// bodyStatus maps a failure to read or verify the body to the answer.
-func bodyStatus(err error) int {
-	var maxBytesErr *http.MaxBytesError
-	switch {
-	case errors.Is(err, webhookverify.ErrMissingSignature),
-		errors.Is(err, webhookverify.ErrMalformedSignature),
-		errors.Is(err, webhookverify.ErrSignatureMismatch):
-		return http.StatusUnauthorized
-	case errors.Is(err, webhookverify.ErrTooLarge), errors.As(err, &maxBytesErr):
-		return http.StatusRequestEntityTooLarge
-	}
-	// The body could not be read: the connection broke, and Moveo's retry
-	// can succeed.
-	return http.StatusInternalServerError
-}
-
-// refuse answers status with its bare status text (never the reason: a 401
-// must not help a forger) and logs why.
-func (h *webhookHandler) refuse(w http.ResponseWriter, r *http.Request, status int, base *Base, what string, err error) {
-	h.log(r, slog.LevelWarn, "moveo webhook: "+what, status, base, err)
-	http.Error(w, http.StatusText(status), status)
-}
-
-// log writes one line about an event, when a logger is set and enabled.
-func (h *webhookHandler) log(r *http.Request, level slog.Level, msg string, status int, base *Base, err error) {
-	if h.logger == nil || !h.logger.Enabled(r.Context(), level) {
-		return
-	}
-	attrs := make([]slog.Attr, 0, 5)
-	attrs = append(attrs, slog.Int("status", status))
-	if base != nil {
+// logAttrs adds the event's type, request id and session id to a log line.
+func logAttrs(attrs []slog.Attr, _ *http.Request, ev Event) []slog.Attr {
+	if ev != nil {
+		base := ev.EventBase()
 		attrs = append(attrs, slog.String("event_type", base.Type), slog.String("request_id", base.RequestID),
 			slog.String("session_id", base.SessionID))
 	}
-	if err != nil {
-		attrs = append(attrs, slog.String("error", err.Error()))
-	}
-	h.logger.LogAttrs(r.Context(), level, msg, attrs...)
+	return attrs
 }

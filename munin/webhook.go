@@ -47,12 +47,8 @@ const (
 type WebhookOption func(*webhookConfig) error
 
 type webhookConfig struct {
-	secrets  [][]byte
-	window   time.Duration
-	now      func() time.Time
-	dedupe   webhookverify.Deduper
-	maxBytes int64
-	logger   *slog.Logger
+	webhookverify.ReceiverConfig[Event]
+	secrets [][]byte
 }
 
 // WithSecrets accepts deliveries signed with any of more as well as with the
@@ -82,25 +78,13 @@ func WithSecrets(more ...string) WebhookOption {
 // than Munin's ~7.5 minutes of retries drops Munin's last retries when the
 // callback failed earlier.
 func WithReplayWindow(d time.Duration) WebhookOption {
-	return func(c *webhookConfig) error {
-		if d <= 0 {
-			return fmt.Errorf("WithReplayWindow: %s is not positive", d)
-		}
-		c.window = d
-		return nil
-	}
+	return func(c *webhookConfig) error { return c.SetReplayWindow(d) }
 }
 
 // WithClock sets the clock the replay window (and the default deduper's
 // memory) reads; the default is time.Now.
 func WithClock(now func() time.Time) WebhookOption {
-	return func(c *webhookConfig) error {
-		if now == nil {
-			return errors.New("WithClock: nil clock")
-		}
-		c.now = now
-		return nil
-	}
+	return func(c *webhookConfig) error { return c.SetClock(now) }
 }
 
 // WithDeduper sets where handled deliveries are remembered, for example a
@@ -108,25 +92,13 @@ func WithClock(now func() time.Time) WebhookOption {
 // webhookverify.MemoryDeduper with webhookverify.DefaultDedupeCapacity
 // entries kept for the replay window plus MaxClockSkew.
 func WithDeduper(d webhookverify.Deduper) WebhookOption {
-	return func(c *webhookConfig) error {
-		if d == nil {
-			return errors.New("WithDeduper: nil Deduper")
-		}
-		c.dedupe = d
-		return nil
-	}
+	return func(c *webhookConfig) error { return c.SetDeduper(d) }
 }
 
 // WithMaxBodyBytes caps a delivery's body (DefaultWebhookMaxBytes by
 // default); a longer one is answered 413 without being read.
 func WithMaxBodyBytes(n int64) WebhookOption {
-	return func(c *webhookConfig) error {
-		if n <= 0 {
-			return fmt.Errorf("WithMaxBodyBytes: %d is not positive", n)
-		}
-		c.maxBytes = n
-		return nil
-	}
+	return func(c *webhookConfig) error { return c.SetMaxBodyBytes(n) }
 }
 
 // WithWebhookLogger makes the handler log every delivery it refuses or
@@ -136,7 +108,7 @@ func WithMaxBodyBytes(n int64) WebhookOption {
 // event type and id, and the reason; never a signature or a secret.
 func WithWebhookLogger(logger *slog.Logger) WebhookOption {
 	return func(c *webhookConfig) error {
-		c.logger = logger
+		c.Logger = logger
 		return nil
 	}
 }
@@ -191,10 +163,23 @@ func NewWebhookHandler(secret string, fn func(ctx context.Context, ev Event) err
 		return nil, errors.New("munin: NewWebhookHandler: nil callback")
 	}
 	cfg := webhookConfig{
-		secrets:  [][]byte{[]byte(secret)},
-		window:   DefaultReplayWindow,
-		now:      time.Now,
-		maxBytes: DefaultWebhookMaxBytes,
+		ReceiverConfig: webhookverify.ReceiverConfig[Event]{
+			Name:            "munin webhook",
+			TimestampName:   "createdAt",
+			SignatureHeader: HeaderSignature,
+			MaxBodyBytes:    DefaultWebhookMaxBytes,
+			Parse:           parseDelivery,
+			Context:         deliveryContext,
+			Handle:          fn,
+			Window:          DefaultReplayWindow,
+			Skew:            MaxClockSkew,
+			Now:             time.Now,
+			StaleStatus:     http.StatusOK,       // stops Munin's retries, which could only be older
+			InFlightStatus:  http.StatusConflict, // Munin tries again later
+			ReadErrorStatus: http.StatusBadRequest,
+			LogAttrs:        logAttrs,
+		},
+		secrets: [][]byte{[]byte(secret)},
 	}
 	for _, opt := range opts {
 		if opt == nil {
@@ -208,20 +193,12 @@ func NewWebhookHandler(secret string, fn func(ctx context.Context, ev Event) err
 	if err != nil {
 		return nil, fmt.Errorf("munin: NewWebhookHandler: %w", err)
 	}
-	if cfg.dedupe == nil {
-		cfg.dedupe = webhookverify.NewMemoryDeduper(webhookverify.DefaultDedupeCapacity,
-			cfg.window+MaxClockSkew, webhookverify.WithDedupeClock(cfg.now))
+	cfg.Verifier = verifier
+	rcv, err := webhookverify.NewReceiver(cfg.ReceiverConfig)
+	if err != nil {
+		return nil, fmt.Errorf("munin: NewWebhookHandler: %w", err)
 	}
-	return &webhookHandler{
-		verifier: verifier,
-		secrets:  len(cfg.secrets),
-		fn:       fn,
-		window:   cfg.window,
-		now:      cfg.now,
-		dedupe:   cfg.dedupe,
-		maxBytes: cfg.maxBytes,
-		logger:   cfg.logger,
-	}, nil
+	return &webhookHandler{rcv: rcv, secrets: len(cfg.secrets), window: cfg.Window}, nil
 }
 
 // checkSecret refuses an empty secret and one with white space around it.
@@ -248,17 +225,13 @@ func DeliveryID(ctx context.Context) string {
 	return id
 }
 
-// webhookHandler is what NewWebhookHandler returns. It holds no secret: the
+// webhookHandler is what NewWebhookHandler returns: the shared
+// webhookverify.Receiver, printed as a Munin handler. It holds no secret: the
 // verifier keeps the keys where fmt cannot reach them.
 type webhookHandler struct {
-	verifier *webhookverify.Verifier
-	secrets  int
-	fn       func(context.Context, Event) error
-	window   time.Duration
-	now      func() time.Time
-	dedupe   webhookverify.Deduper
-	maxBytes int64
-	logger   *slog.Logger
+	rcv     *webhookverify.Receiver[Event]
+	secrets int
+	window  time.Duration
 }
 
 // String describes the handler without its secrets.
@@ -270,142 +243,43 @@ func (h *webhookHandler) String() string {
 func (h *webhookHandler) Format(f fmt.State, _ rune) { io.WriteString(f, h.String()) }
 
 // ServeHTTP handles one delivery; see NewWebhookHandler for the statuses.
-func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		h.refuse(w, r, http.StatusMethodNotAllowed, nil, "method not allowed", errors.New(r.Method))
-		return
-	}
-	body, err := h.verifier.VerifyRequest(r, HeaderSignature, h.maxBytes)
-	if err != nil {
-		h.refuse(w, r, verifyStatus(err), nil, "refused", err)
-		return
-	}
+func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.rcv.ServeHTTP(w, r) }
+
+// parseDelivery parses a verified body. The dedupe key is the delivery id
+// header, or the event id when the header is missing.
+func parseDelivery(r *http.Request, body []byte) (Event, time.Time, string, error) {
 	ev, err := parseEvent(body)
 	if err != nil {
-		h.refuse(w, r, http.StatusBadRequest, nil, "bad event", err)
-		return
+		return nil, time.Time{}, "", err
 	}
 	env := ev.EventEnvelope()
-	now := h.now()
-	switch {
-	case env.CreatedAt.Before(now.Add(-h.window)):
-		h.log(r, slog.LevelWarn, "munin webhook: event older than the replay window; acknowledged, not handled",
-			http.StatusOK, env, nil)
-		w.WriteHeader(http.StatusOK)
-		return
-	case env.CreatedAt.After(now.Add(MaxClockSkew)):
-		h.refuse(w, r, http.StatusBadRequest, env, "event from the future",
-			errors.New("createdAt is more than "+MaxClockSkew.String()+" ahead of this clock"))
-		return
-	}
-
-	ctx := r.Context()
-	deliveryID := r.Header.Get(HeaderDeliveryID)
-	if deliveryID != "" {
-		ctx = context.WithValue(ctx, deliveryIDKey{}, deliveryID)
-	}
-	key := deliveryID
+	key := r.Header.Get(HeaderDeliveryID)
 	if key == "" {
 		key = env.ID
 	}
-	if key != "" {
-		state, err := h.dedupe.Begin(ctx, key)
-		switch {
-		case err != nil:
-			h.log(r, slog.LevelError, "munin webhook: deduper failed", http.StatusInternalServerError, env, err)
-			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
-			return
-		case state == webhookverify.DeliveryHandled:
-			h.log(r, slog.LevelDebug, "munin webhook: duplicate delivery", http.StatusOK, env, nil)
-			w.WriteHeader(http.StatusOK)
-			return
-		case state == webhookverify.DeliveryInFlight:
-			h.log(r, slog.LevelWarn, "munin webhook: delivery already being handled", http.StatusConflict, env, nil)
-			http.Error(w, http.StatusText(http.StatusConflict), http.StatusConflict)
-			return
-		}
-	}
-
-	if err := h.call(ctx, key, ev); err != nil {
-		h.log(r, slog.LevelError, "munin webhook: callback failed", http.StatusInternalServerError, env, err)
-		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
-		return
-	}
-	h.log(r, slog.LevelDebug, "munin webhook: handled", http.StatusNoContent, env, nil)
-	w.WriteHeader(http.StatusNoContent)
+	return ev, env.CreatedAt, key, nil
 }
 
-// call runs fn and settles the dedupe claim on key: handled when fn returned
-// nil, released when it returned an error or panicked (the panic goes on to
-// net/http, which drops the connection, and Munin retries).
-func (h *webhookHandler) call(ctx context.Context, key string, ev Event) (err error) {
-	settled := key == ""
-	defer func() {
-		if !settled {
-			h.end(ctx, key, false)
-		}
-	}()
-	err = h.fn(ctx, ev)
-	settled = true
-	if key != "" {
-		h.end(ctx, key, err == nil)
+// deliveryContext puts the delivery id, when there is one, in the context
+// the callback gets (DeliveryID).
+func deliveryContext(r *http.Request, _ Event) context.Context {
+	ctx := r.Context()
+	if id := r.Header.Get(HeaderDeliveryID); id != "" {
+		ctx = context.WithValue(ctx, deliveryIDKey{}, id)
 	}
-	return err
+	return ctx
 }
 
-// end settles a dedupe claim, even when the request's context is done (the
-// callback has run; the record of it must not be lost).
-func (h *webhookHandler) end(ctx context.Context, key string, handled bool) {
-	if ctx.Err() != nil {
-		ctx = context.WithoutCancel(ctx)
-	}
-	if err := h.dedupe.End(ctx, key, handled); err != nil && h.logger != nil {
-		h.logger.LogAttrs(ctx, slog.LevelError, "munin webhook: deduper failed to settle a delivery",
-			slog.String("delivery_key", key), slog.Bool("handled", handled), slog.String("error", err.Error()))
-	}
-}
-
-// verifyStatus maps a webhookverify error to the answer.
-func verifyStatus(err error) int {
-	var maxBytesErr *http.MaxBytesError
-	switch {
-	case errors.Is(err, webhookverify.ErrMissingSignature),
-		errors.Is(err, webhookverify.ErrMalformedSignature),
-		errors.Is(err, webhookverify.ErrSignatureMismatch):
-		return http.StatusUnauthorized
-	case errors.Is(err, webhookverify.ErrTooLarge), errors.As(err, &maxBytesErr):
-		// A MaxBytesError comes from an http.MaxBytesReader the user put
-		// around the body.
-		return http.StatusRequestEntityTooLarge
-	}
-	return http.StatusBadRequest // the body could not be read
-}
-
-// refuse answers status with its bare status text (never the reason: a 401
-// must not help a forger) and logs why.
-func (h *webhookHandler) refuse(w http.ResponseWriter, r *http.Request, status int, env *Envelope, what string, err error) {
-	h.log(r, slog.LevelWarn, "munin webhook: "+what, status, env, err)
-	http.Error(w, http.StatusText(status), status)
-}
-
-// log writes one line about a delivery, when a logger is set and enabled.
-func (h *webhookHandler) log(r *http.Request, level slog.Level, msg string, status int, env *Envelope, err error) {
-	if h.logger == nil || !h.logger.Enabled(r.Context(), level) {
-		return
-	}
-	attrs := make([]slog.Attr, 0, 6)
-	attrs = append(attrs, slog.Int("status", status))
+// logAttrs adds the delivery id and the event's type and id to a log line.
+func logAttrs(attrs []slog.Attr, r *http.Request, ev Event) []slog.Attr {
 	if id := r.Header.Get(HeaderDeliveryID); id != "" {
 		attrs = append(attrs, slog.String("delivery_id", id))
 	}
-	if env != nil {
+	if ev != nil {
+		env := ev.EventEnvelope()
 		attrs = append(attrs, slog.String("event_type", env.Type), slog.String("event_id", env.ID))
 	} else if typ := r.Header.Get(HeaderEvent); typ != "" {
 		attrs = append(attrs, slog.String("event_type", typ))
 	}
-	if err != nil {
-		attrs = append(attrs, slog.String("error", err.Error()))
-	}
-	h.logger.LogAttrs(r.Context(), level, msg, attrs...)
+	return attrs
 }

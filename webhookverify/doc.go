@@ -68,6 +68,17 @@
 //	d := webhookverify.NewMemoryDeduper(0, 0) // DefaultDedupeCapacity keys, DefaultDedupeTTL each
 //	h, err := munin.NewWebhookHandler(secret, fn, munin.WithDeduper(d))
 //
+// # Receiving
+//
+// [Receiver] is the whole pipeline a vendor's NewWebhookHandler runs, in one order for every vendor:
+// POST only (405), the body through a cap (413), the signature over the raw bytes before any JSON
+// (401), the vendor's parse (400), the replay window on the event's own time with a clock and a skew,
+// the [Deduper] claim (Begin, then End once the callback has returned), the callback, and 2xx only
+// after it returned nil. [ReceiverConfig] carries what differs between vendors: the header and
+// [Verifier] (or the explicit AllowUnsigned opt-out), the parse function giving the event, its time
+// and its dedupe key, the statuses a vendor documents for a stale event, an in-flight duplicate and an
+// unreadable body, and the attributes of its log lines.
+//
 // # Errors
 //
 // Verification fails with one of the sentinels [ErrMissingSignature], [ErrMalformedSignature],

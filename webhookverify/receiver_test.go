@@ -1,0 +1,228 @@
+package webhookverify_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/botbridge/botbridge/webhookverify"
+)
+
+// rcvEvent is the event of the tests' made-up vendor.
+type rcvEvent struct {
+	ID string    `json:"id"`
+	At time.Time `json:"at"`
+}
+
+const (
+	rcvHeader = "X-Test-Signature"
+	rcvSecret = "receiver-test-secret"
+)
+
+var rcvNow = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+func rcvParse(_ *http.Request, body []byte) (rcvEvent, time.Time, string, error) {
+	var ev rcvEvent
+	if err := json.Unmarshal(body, &ev); err != nil {
+		return ev, time.Time{}, "", err
+	}
+	return ev, ev.At, ev.ID, nil
+}
+
+// rcvConfig is a signed receiver whose callback records the events and
+// returns fnErr.
+func rcvConfig(t *testing.T, got *[]string, fnErr *error) webhookverify.ReceiverConfig[rcvEvent] {
+	t.Helper()
+	v, err := webhookverify.NewVerifier([][]byte{[]byte(rcvSecret)})
+	require.NoError(t, err)
+	var mu sync.Mutex
+	return webhookverify.ReceiverConfig[rcvEvent]{
+		Name:            "test webhook",
+		Verifier:        v,
+		SignatureHeader: rcvHeader,
+		MaxBodyBytes:    256,
+		Parse:           rcvParse,
+		Handle: func(_ context.Context, ev rcvEvent) error {
+			mu.Lock()
+			defer mu.Unlock()
+			*got = append(*got, ev.ID)
+			return *fnErr
+		},
+		Window: time.Minute,
+		Skew:   10 * time.Second,
+		Now:    func() time.Time { return rcvNow },
+	}
+}
+
+func rcvBody(id string, at time.Time) []byte {
+	return []byte(`{"id":"` + id + `","at":"` + at.Format(time.RFC3339Nano) + `"}`)
+}
+
+func rcvServe(h http.Handler, method string, body []byte, secret string) *httptest.ResponseRecorder {
+	r := httptest.NewRequest(method, "/hook", bytes.NewReader(body))
+	if secret != "" {
+		r.Header.Set(rcvHeader, webhookverify.Sign([]byte(secret), body))
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
+}
+
+func TestReceiverPipeline(t *testing.T) {
+	t.Parallel()
+	var got []string
+	var fnErr error
+	var logs bytes.Buffer
+	cfg := rcvConfig(t, &got, &fnErr)
+	cfg.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	cfg.LogAttrs = func(attrs []slog.Attr, _ *http.Request, ev rcvEvent) []slog.Attr {
+		return append(attrs, slog.String("event_id", ev.ID))
+	}
+	rc, err := webhookverify.NewReceiver(cfg)
+	require.NoError(t, err)
+
+	ok := rcvBody("e1", rcvNow)
+	for _, tt := range []struct {
+		name   string
+		method string
+		body   []byte
+		secret string
+		want   int
+	}{
+		{"method", http.MethodGet, ok, rcvSecret, http.StatusMethodNotAllowed},
+		{"unsigned", http.MethodPost, ok, "", http.StatusUnauthorized},
+		{"forged", http.MethodPost, ok, "other-secret-value", http.StatusUnauthorized},
+		{"too large", http.MethodPost, []byte(`{"id":"` + strings.Repeat("x", 300) + `"}`), rcvSecret, http.StatusRequestEntityTooLarge},
+		{"bad json", http.MethodPost, []byte(`{`), rcvSecret, http.StatusBadRequest},
+		{"stale", http.MethodPost, rcvBody("old", rcvNow.Add(-2*time.Minute)), rcvSecret, http.StatusBadRequest},
+		{"future", http.MethodPost, rcvBody("new", rcvNow.Add(time.Minute)), rcvSecret, http.StatusBadRequest},
+		{"handled", http.MethodPost, ok, rcvSecret, http.StatusNoContent},
+		{"duplicate", http.MethodPost, ok, rcvSecret, http.StatusOK},
+	} {
+		w := rcvServe(rc, tt.method, tt.body, tt.secret)
+		assert.Equal(t, tt.want, w.Code, tt.name)
+		if tt.want >= 300 {
+			assert.Equal(t, http.StatusText(tt.want)+"\n", w.Body.String(), tt.name)
+		}
+	}
+	assert.Equal(t, []string{"e1"}, got, "only the one new, verified event reaches Handle")
+
+	fnErr = errors.New("store down")
+	assert.Equal(t, http.StatusInternalServerError, rcvServe(rc, http.MethodPost, rcvBody("e2", rcvNow), rcvSecret).Code)
+	fnErr = nil
+	assert.Equal(t, http.StatusNoContent, rcvServe(rc, http.MethodPost, rcvBody("e2", rcvNow), rcvSecret).Code,
+		"a failed callback releases the key for the retry")
+	assert.Equal(t, []string{"e1", "e2", "e2"}, got)
+
+	out := logs.String()
+	for _, want := range []string{"test webhook: refused", "test webhook: duplicate delivery", "test webhook: handled",
+		"test webhook: callback failed", `error="store down"`, "event_id=e2", "timestamp is 2m0s old"} {
+		assert.Contains(t, out, want)
+	}
+	assert.NotContains(t, out, rcvSecret)
+	assert.Equal(t, "webhookverify.Receiver{test webhook, secrets: 1, replay window: 1m0s}", fmt.Sprintf("%v", rc))
+	assert.NotContains(t, fmt.Sprintf("%#v", rc), rcvSecret)
+}
+
+// Each vendor chooses its statuses; a 2xx is answered with no body.
+func TestReceiverStatuses(t *testing.T) {
+	t.Parallel()
+	var got []string
+	var fnErr error
+	cfg := rcvConfig(t, &got, &fnErr)
+	cfg.StaleStatus = http.StatusOK
+	cfg.InFlightStatus = http.StatusServiceUnavailable
+	started, release := make(chan struct{}), make(chan struct{})
+	cfg.Handle = func(context.Context, rcvEvent) error {
+		close(started)
+		<-release
+		return nil
+	}
+	rc, err := webhookverify.NewReceiver(cfg)
+	require.NoError(t, err)
+
+	w := rcvServe(rc, http.MethodPost, rcvBody("old", rcvNow.Add(-time.Hour)), rcvSecret)
+	assert.Equal(t, http.StatusOK, w.Code)
+	assert.Empty(t, w.Body.String())
+
+	done := make(chan int)
+	go func() { done <- rcvServe(rc, http.MethodPost, rcvBody("slow", rcvNow), rcvSecret).Code }()
+	<-started
+	assert.Equal(t, http.StatusServiceUnavailable, rcvServe(rc, http.MethodPost, rcvBody("slow", rcvNow), rcvSecret).Code)
+	close(release)
+	assert.Equal(t, http.StatusNoContent, <-done)
+}
+
+func TestReceiverUnsigned(t *testing.T) {
+	t.Parallel()
+	var got []string
+	var fnErr error
+	cfg := rcvConfig(t, &got, &fnErr)
+	cfg.Verifier, cfg.AllowUnsigned = nil, true
+	rc, err := webhookverify.NewReceiver(cfg)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusNoContent, rcvServe(rc, http.MethodPost, rcvBody("e1", rcvNow), "").Code)
+	assert.Equal(t, http.StatusRequestEntityTooLarge,
+		rcvServe(rc, http.MethodPost, bytes.Repeat([]byte("x"), 300), "").Code)
+	assert.Equal(t, []string{"e1"}, got)
+	assert.Equal(t, "webhookverify.Receiver{test webhook, unsigned, replay window: 1m0s}", rc.String())
+}
+
+func TestNewReceiverErrors(t *testing.T) {
+	t.Parallel()
+	var got []string
+	var fnErr error
+	for name, change := range map[string]func(*webhookverify.ReceiverConfig[rcvEvent]){
+		"nil Parse":            func(c *webhookverify.ReceiverConfig[rcvEvent]) { c.Parse = nil },
+		"nil Handle":           func(c *webhookverify.ReceiverConfig[rcvEvent]) { c.Handle = nil },
+		"zero window":          func(c *webhookverify.ReceiverConfig[rcvEvent]) { c.Window = 0 },
+		"negative skew":        func(c *webhookverify.ReceiverConfig[rcvEvent]) { c.Skew = -1 },
+		"no verifier":          func(c *webhookverify.ReceiverConfig[rcvEvent]) { c.Verifier = nil },
+		"verifier and opt-out": func(c *webhookverify.ReceiverConfig[rcvEvent]) { c.AllowUnsigned = true },
+		"no header":            func(c *webhookverify.ReceiverConfig[rcvEvent]) { c.SignatureHeader = "" },
+		"bad status":           func(c *webhookverify.ReceiverConfig[rcvEvent]) { c.InFlightStatus = 42 },
+	} {
+		cfg := rcvConfig(t, &got, &fnErr)
+		change(&cfg)
+		_, err := webhookverify.NewReceiver(cfg)
+		assert.Error(t, err, name)
+	}
+	cfg := rcvConfig(t, &got, &fnErr)
+	cfg.Verifier = nil
+	_, err := webhookverify.NewReceiver(cfg)
+	assert.ErrorIs(t, err, webhookverify.ErrEmptySecret)
+}
+
+// The setters refuse what every vendor's options refuse, in the same words.
+func TestReceiverConfigSetters(t *testing.T) {
+	t.Parallel()
+	var c webhookverify.ReceiverConfig[rcvEvent]
+	assert.EqualError(t, c.SetReplayWindow(0), "WithReplayWindow: 0s is not positive")
+	assert.EqualError(t, c.SetClock(nil), "WithClock: nil clock")
+	assert.EqualError(t, c.SetDeduper(nil), "WithDeduper: nil Deduper")
+	assert.EqualError(t, c.SetMaxBodyBytes(-1), "WithMaxBodyBytes: -1 is not positive")
+	assert.Zero(t, c.Window)
+	assert.Zero(t, c.MaxBodyBytes)
+
+	d := webhookverify.NewMemoryDeduper(0, 0)
+	require.NoError(t, c.SetReplayWindow(time.Minute))
+	require.NoError(t, c.SetClock(func() time.Time { return rcvNow }))
+	require.NoError(t, c.SetDeduper(d))
+	require.NoError(t, c.SetMaxBodyBytes(10))
+	assert.Equal(t, time.Minute, c.Window)
+	assert.Equal(t, rcvNow, c.Now())
+	assert.Same(t, d, c.Deduper)
+	assert.Equal(t, int64(10), c.MaxBodyBytes)
+}
