@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/botbridge/botbridge/internal/fakeserver"
 	"github.com/botbridge/botbridge/webhookverify"
 )
 
@@ -71,20 +72,18 @@ func (s *Server) queueDeliveryLocked(ev *event) {
 	if s.closed {
 		return // stays pending: nothing runs after Close
 	}
-	s.workers.Add(1)
-	go s.deliver(d)
+	s.base.Go(func() { s.deliver(d) })
 }
 
 // deliver runs one delivery's attempts.
 func (s *Server) deliver(d *delivery) {
-	defer s.workers.Done()
 	for {
 		s.mu.Lock()
 		due := d.nextAttempt
 		s.mu.Unlock()
-		// waitUntil returns at once for an attempt already due, even after
+		// WaitUntil returns at once for an attempt already due, even after
 		// Close: check the server's context too.
-		if err := s.clock.waitUntil(s.ctx, due); err != nil || s.ctx.Err() != nil {
+		if err := fakeserver.WaitUntil(s.ctx, s.clock, due); err != nil || s.ctx.Err() != nil {
 			return
 		}
 
@@ -112,11 +111,11 @@ func (s *Server) deliver(d *delivery) {
 			d.status = DeliveryDelivered
 		case a.StatusCode >= 400 && a.StatusCode <= 499: // permanent
 			d.status = DeliveryFailed
-		case len(d.attempts) > len(s.cfg.schedule):
+		case len(d.attempts) > len(s.cfg.Schedule):
 			d.status = DeliveryFailed
 		default:
 			retry = true
-			d.nextAttempt = s.now().Add(s.cfg.schedule[len(d.attempts)-1])
+			d.nextAttempt = s.now().Add(s.cfg.Schedule[len(d.attempts)-1])
 		}
 		if !retry {
 			d.nextAttempt = time.Time{}
@@ -135,7 +134,7 @@ func (s *Server) deliver(d *delivery) {
 // attempt POSTs the event once.
 func (s *Server) attempt(ev *event, target, secret string) DeliveryAttempt {
 	a := DeliveryAttempt{URL: target}
-	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.deliveryTimeout)
+	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.DeliveryTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(ev.Body))
 	if err != nil {
@@ -152,7 +151,7 @@ func (s *Server) attempt(ev *event, target, secret string) DeliveryAttempt {
 	a.Duration = time.Since(start)
 	switch {
 	case err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded):
-		a.Error = "timeout after " + s.cfg.deliveryTimeout.String()
+		a.Error = "timeout after " + s.cfg.DeliveryTimeout.String()
 		return a
 	case err != nil:
 		a.Error = err.Error()
@@ -216,32 +215,19 @@ var ErrClosed = errors.New("moveotest: server closed")
 // for that retry. Nothing here sleeps: with a fake Clock, retries run only
 // when the test advances it.
 func (s *Server) WaitDeliveries(ctx context.Context) error {
-	for {
-		_, clockMoved := s.clock.watch()
+	return fakeserver.WaitFor(ctx, s.clock, func() (bool, <-chan struct{}, error) {
 		s.mu.Lock()
+		defer s.mu.Unlock()
 		if s.closed {
-			s.mu.Unlock()
-			return ErrClosed
+			return false, nil, ErrClosed
 		}
 		s.sweepLocked()
 		now := s.now()
-		busy := false
 		for _, d := range s.deliveries {
 			if d.status == DeliveryPending && (d.inFlight || !d.nextAttempt.After(now)) {
-				busy = true
-				break
+				return true, s.changed, nil
 			}
 		}
-		changed := s.changed
-		s.mu.Unlock()
-		if !busy {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-changed:
-		case <-clockMoved:
-		}
-	}
+		return false, nil, nil
+	})
 }

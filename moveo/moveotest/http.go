@@ -12,7 +12,8 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strings"
-	"time"
+
+	"github.com/botbridge/botbridge/internal/fakeserver"
 )
 
 // The HTTP front door every route goes through: request id, body limit,
@@ -153,7 +154,7 @@ func (s *Server) frontDoor(route string, latency bool, h func(w http.ResponseWri
 		requestID := newUUID()
 		w.Header().Set("X-Request-Id", requestID)
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
-		rec := s.log.start(r, route, requestID, body, s.clock.Now())
+		rec := s.log.Append(newRequest(r, route, requestID, body, s.clock.Now()))
 		if err != nil {
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {
@@ -165,7 +166,7 @@ func (s *Server) frontDoor(route string, latency bool, h func(w http.ResponseWri
 			panic(http.ErrAbortHandler) // the client broke off: no answer
 		}
 		if latency {
-			if err := sleep(r.Context(), s.cfg.latency); err != nil {
+			if err := fakeserver.Sleep(r.Context(), s.cfg.Latency); err != nil {
 				s.finish(rec, 0)
 				panic(http.ErrAbortHandler) // Close or the client ended it
 			}
@@ -181,26 +182,11 @@ func (s *Server) frontDoor(route string, latency bool, h func(w http.ResponseWri
 
 // finish records the answer's status and logs the request.
 func (s *Server) finish(rec *Request, status int) {
-	s.log.finish(rec, status)
+	s.log.Update(func() { rec.Status = status })
 	s.logger.LogAttrs(context.Background(), slog.LevelDebug, "moveotest request",
 		slog.String("method", rec.Method), slog.String("path", rec.Path),
 		slog.String("route", rec.Route), slog.Int("status", status),
 		slog.String("request_id", rec.RequestID))
-}
-
-// sleep waits d of real time, for WithLatency.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // object decodes the body as a JSON object. An empty body is an empty

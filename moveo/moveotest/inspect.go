@@ -5,8 +5,9 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/botbridge/botbridge/internal/fakeserver"
 )
 
 // Inspection: what the fake received and what it holds, for assertions.
@@ -28,12 +29,10 @@ type Request struct {
 	At        time.Time // on the server's Clock
 }
 
-type requestLog struct {
-	mu   sync.Mutex
-	list []*Request
-}
+type requestLog = fakeserver.RequestLog[Request]
 
-func (l *requestLog) start(r *http.Request, route, requestID string, body []byte, at time.Time) *Request {
+// newRequest records r as the server received it.
+func newRequest(r *http.Request, route, requestID string, body []byte, at time.Time) *Request {
 	h := r.Header.Clone()
 	if auth := h.Get("Authorization"); auth != "" {
 		scheme, _, _ := strings.Cut(auth, " ")
@@ -43,29 +42,16 @@ func (l *requestLog) start(r *http.Request, route, requestID string, body []byte
 		Method: r.Method, Path: r.URL.Path, Route: route,
 		Header: h, Body: slices.Clone(body), RequestID: requestID, At: at,
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.list = append(l.list, rec)
 	return rec
-}
-
-func (l *requestLog) finish(rec *Request, status int) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	rec.Status = status
 }
 
 // Requests returns every request received so far, oldest first.
 func (s *Server) Requests() []Request {
-	s.log.mu.Lock()
-	defer s.log.mu.Unlock()
-	out := make([]Request, len(s.log.list))
-	for i, r := range s.log.list {
-		out[i] = *r
-		out[i].Header = r.Header.Clone()
-		out[i].Body = slices.Clone(r.Body)
-	}
-	return out
+	return s.log.Snapshot(func(r *Request) Request {
+		c := *r
+		c.Header, c.Body = r.Header.Clone(), slices.Clone(r.Body)
+		return c
+	})
 }
 
 // Message authors, Message.Author.

@@ -8,24 +8,27 @@ import (
 	"net/url"
 	"slices"
 	"time"
+
+	"github.com/botbridge/botbridge/internal/fakeserver"
 )
 
 // Option configures a Server. New returns an error for a bad option;
 // NewServer fails the test.
 type Option func(*config) error
 
+// common adapts an option every fake shares.
+func common(o fakeserver.Option) Option {
+	return func(c *config) error { return o(&c.Config) }
+}
+
 type config struct {
-	webhookURL      string
-	webhookSecret   string
-	subscribed      []string
-	sessionTimeout  time.Duration
-	clock           *Clock
-	schedule        []time.Duration
-	deliveryTimeout time.Duration
-	deliveryClient  *http.Client
-	latency         time.Duration
-	brain           Brain
-	logger          *slog.Logger
+	fakeserver.Config // clock, delivery schedule, latency, logger
+
+	webhookURL     string
+	webhookSecret  string
+	subscribed     []string
+	sessionTimeout time.Duration
+	brain          Brain
 }
 
 // DefaultSessionTimeout is Moveo's default session_timeout: 86400 seconds
@@ -41,9 +44,11 @@ var DefaultDeliverySchedule = []time.Duration{
 
 func defaultConfig() *config {
 	return &config{
-		sessionTimeout:  DefaultSessionTimeout,
-		schedule:        slices.Clone(DefaultDeliverySchedule),
-		deliveryTimeout: 30 * time.Second, // "a 30 s timeout"
+		sessionTimeout: DefaultSessionTimeout,
+		Config: fakeserver.Config{
+			Schedule:        slices.Clone(DefaultDeliverySchedule),
+			DeliveryTimeout: 30 * time.Second, // "a 30 s timeout"
+		},
 	}
 }
 
@@ -106,15 +111,7 @@ func WithSessionTimeout(d time.Duration) Option {
 // WithClock makes the server read time from clock, usually one from
 // NewClock that moves only when the test advances it. Without it the server
 // follows the wall clock (and Server.Clock().Advance still moves it ahead).
-func WithClock(clock *Clock) Option {
-	return func(c *config) error {
-		if clock == nil {
-			return errors.New("WithClock: nil clock")
-		}
-		c.clock = clock
-		return nil
-	}
-}
+func WithClock(clock *Clock) Option { return common(fakeserver.WithClock(clock)) }
 
 // WithDeliverySchedule sets the waits between webhook delivery attempts:
 // after attempt n fails with a 5xx, a timeout or a network error, the next
@@ -123,53 +120,21 @@ func WithClock(clock *Clock) Option {
 // attempts). With no backoffs a delivery is attempted once. A 4xx answer is
 // never retried.
 func WithDeliverySchedule(backoffs ...time.Duration) Option {
-	return func(c *config) error {
-		for _, b := range backoffs {
-			if b < 0 {
-				return fmt.Errorf("WithDeliverySchedule: negative backoff %s", b)
-			}
-		}
-		c.schedule = slices.Clone(backoffs)
-		return nil
-	}
+	return common(fakeserver.WithDeliverySchedule(backoffs...))
 }
 
 // WithDeliveryTimeout sets how long one delivery attempt may take (Moveo's
 // is 30 s); an attempt that takes longer fails and is retried. It is real
 // time, not the server's Clock.
-func WithDeliveryTimeout(d time.Duration) Option {
-	return func(c *config) error {
-		if d <= 0 {
-			return fmt.Errorf("WithDeliveryTimeout: %s is not positive", d)
-		}
-		c.deliveryTimeout = d
-		return nil
-	}
-}
+func WithDeliveryTimeout(d time.Duration) Option { return common(fakeserver.WithDeliveryTimeout(d)) }
 
 // WithDeliveryClient sends webhook deliveries through hc, for example one
 // whose Transport reaches a receiver that is not on the network.
-func WithDeliveryClient(hc *http.Client) Option {
-	return func(c *config) error {
-		if hc == nil {
-			return errors.New("WithDeliveryClient: nil client")
-		}
-		c.deliveryClient = hc
-		return nil
-	}
-}
+func WithDeliveryClient(hc *http.Client) Option { return common(fakeserver.WithDeliveryClient(hc)) }
 
 // WithLatency delays every answer of the API by d of real time, before the
 // request is processed.
-func WithLatency(d time.Duration) Option {
-	return func(c *config) error {
-		if d < 0 {
-			return fmt.Errorf("WithLatency: %s is negative", d)
-		}
-		c.latency = d
-		return nil
-	}
-}
+func WithLatency(d time.Duration) Option { return common(fakeserver.WithLatency(d)) }
 
 // WithBrain sets the AI agent that answers user messages (default
 // EchoBrain). Server.SetBrain changes it later.
@@ -186,9 +151,4 @@ func WithBrain(b Brain) Option {
 // WithLogger makes the server log each request and delivery attempt at
 // debug level to logger. Keys and secrets are never logged. Without it the
 // server is silent.
-func WithLogger(logger *slog.Logger) Option {
-	return func(c *config) error {
-		c.logger = logger
-		return nil
-	}
-}
+func WithLogger(logger *slog.Logger) Option { return common(fakeserver.WithLogger(logger)) }

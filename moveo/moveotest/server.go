@@ -2,14 +2,14 @@ package moveotest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/botbridge/botbridge/internal/fakeserver"
 )
 
 // Server is a fake Moveo custom-channel integration: a real HTTP server on
@@ -51,16 +51,9 @@ type Server struct {
 	routes map[string]bool // canonical route names
 	mux    *http.ServeMux
 
-	srv            *http.Server
-	connMu         sync.Mutex            // guards newConns and closing
-	newConns       map[net.Conn]struct{} // accepted, no request read yet
-	closing        bool
-	client         *http.Client
+	base           *fakeserver.Server // listener, connections, Close; runs the delivery goroutines and the expiry watcher
 	deliveryClient *http.Client
-	ctx            context.Context
-	cancel         context.CancelFunc
-	workers        sync.WaitGroup // delivery goroutines and the expiry watcher
-	closeOnce      sync.Once
+	ctx            context.Context // base's: cancelled by Close
 }
 
 // NewServer starts a fake Moveo for the test tb and closes it when the test
@@ -69,12 +62,7 @@ type Server struct {
 // object), fails tb.
 func NewServer(tb testing.TB, opts ...Option) *Server {
 	tb.Helper()
-	s, err := newServer(tb, opts)
-	if err != nil {
-		tb.Fatalf("moveotest.NewServer: %v", err)
-	}
-	tb.Cleanup(s.Close)
-	return s
+	return fakeserver.ForTest(tb, "moveotest.NewServer", func() (*Server, error) { return newServer(tb, opts) })
 }
 
 // New starts a fake Moveo for a program that has no testing.TB, such as an
@@ -85,18 +73,14 @@ func New(opts ...Option) (*Server, error) {
 
 func newServer(tb testing.TB, opts []Option) (*Server, error) {
 	cfg := defaultConfig()
-	for _, opt := range opts {
-		if opt == nil {
-			return nil, errors.New("nil Option")
-		}
-		if err := opt(cfg); err != nil {
-			return nil, err
-		}
+	if err := fakeserver.Apply(cfg, opts); err != nil {
+		return nil, err
 	}
+	cfg.FillDefaults()
 	s := &Server{
 		cfg:           cfg,
-		clock:         cfg.clock,
-		logger:        cfg.logger,
+		clock:         cfg.Clock,
+		logger:        cfg.Logger,
 		tb:            tb,
 		apiKey:        randomToken(32),
 		integrationID: newUUID(),
@@ -110,38 +94,21 @@ func newServer(tb testing.TB, opts []Option) (*Server, error) {
 		routes:        map[string]bool{},
 		mux:           http.NewServeMux(),
 	}
-	if s.clock == nil {
-		s.clock = newRealClock()
-	}
-	if s.logger == nil {
-		s.logger = slog.New(slog.DiscardHandler)
-	}
 	if s.brain == nil {
 		s.brain = EchoBrain
 	}
-	s.deliveryClient = cfg.deliveryClient
+	s.deliveryClient = cfg.DeliveryClient
 	if s.deliveryClient == nil {
 		s.deliveryClient = &http.Client{Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 4}}
 	}
 	s.registerRoutes()
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	base, err := fakeserver.Start(s.mux, s.logger, s.deliveryClient)
 	if err != nil {
-		return nil, fmt.Errorf("listen: %w", err)
+		return nil, err
 	}
-	s.URL = "http://" + ln.Addr().String()
-	s.ctx, s.cancel = context.WithCancel(context.Background())
-	s.srv = &http.Server{
-		Handler:           s.mux,
-		ReadHeaderTimeout: 10 * time.Second,
-		BaseContext:       func(net.Listener) context.Context { return s.ctx },
-		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelDebug),
-		ConnState:         s.trackConn,
-	}
-	s.client = &http.Client{Transport: &http.Transport{Proxy: nil}}
-	go s.srv.Serve(ln)
-	s.workers.Add(1)
-	go s.watchExpiry()
+	s.base, s.URL, s.ctx = base, base.URL, base.Context()
+	base.Go(s.watchExpiry)
 	return s, nil
 }
 
@@ -196,7 +163,7 @@ func (s *Server) registerRoutes() {
 // Client returns an HTTP client for the server. Any client works (the
 // server is plain HTTP on loopback); this one's idle connections are closed
 // by Close.
-func (s *Server) Client() *http.Client { return s.client }
+func (s *Server) Client() *http.Client { return s.base.Client() }
 
 // Clock returns the server's clock, to read or move its time.
 func (s *Server) Clock() *Clock { return s.clock }
@@ -246,48 +213,12 @@ func (s *Server) SetBrain(b Brain) {
 // ErrClosed from the moment Close is called. It is safe to call more than
 // once.
 func (s *Server) Close() {
-	s.closeOnce.Do(func() {
+	s.base.Close(func() {
 		s.mu.Lock()
 		s.closed = true
 		s.notifyLocked()
 		s.mu.Unlock()
-		s.cancel()
-		s.closeNewConns()
-		s.srv.Shutdown(context.Background())
-		s.workers.Wait()
-		s.client.CloseIdleConnections()
-		s.deliveryClient.CloseIdleConnections()
 	})
-}
-
-// trackConn records the connections that have not sent a request yet.
-func (s *Server) trackConn(c net.Conn, state http.ConnState) {
-	s.connMu.Lock()
-	defer s.connMu.Unlock()
-	if state != http.StateNew {
-		delete(s.newConns, c)
-		return
-	}
-	if s.closing {
-		c.Close()
-		return
-	}
-	if s.newConns == nil {
-		s.newConns = map[net.Conn]struct{}{}
-	}
-	s.newConns[c] = struct{}{}
-}
-
-// closeNewConns closes the connections that never sent a request, as
-// httptest.Server.Close does; Shutdown would wait for each.
-func (s *Server) closeNewConns() {
-	s.connMu.Lock()
-	defer s.connMu.Unlock()
-	s.closing = true
-	for c := range s.newConns {
-		c.Close()
-	}
-	clear(s.newConns)
 }
 
 // now is the server's time at the millisecond precision of event

@@ -5,6 +5,8 @@ import (
 	"maps"
 	"net/http"
 	"time"
+
+	"github.com/botbridge/botbridge/internal/fakeserver"
 )
 
 // Sessions and their conversation (moveo-api-notes.md, "Calls into
@@ -100,9 +102,8 @@ func (s *Server) ExpireSession(sessionID string) error {
 // request, WaitDeliveries and the inspection methods also check, so tests
 // never depend on this goroutine's timing.
 func (s *Server) watchExpiry() {
-	defer s.workers.Done()
 	for {
-		now, clockMoved := s.clock.watch()
+		now, clockMoved := fakeserver.Watch(s.clock)
 		s.mu.Lock()
 		if s.closed {
 			s.mu.Unlock()
@@ -120,7 +121,7 @@ func (s *Server) watchExpiry() {
 
 		var timer *time.Timer
 		var fired <-chan time.Time
-		if s.clock.real && !next.IsZero() {
+		if fakeserver.IsReal(s.clock) && !next.IsZero() {
 			timer = time.NewTimer(next.Sub(now))
 			fired = timer.C
 		}
@@ -310,22 +311,6 @@ func (s *Server) sessionAction(c *call, fn func(ss *session)) (int, any, error) 
 	return http.StatusOK, map[string]any{"request_id": c.requestID}, nil
 }
 
-// deepCopy copies a decoded JSON value, so that a snapshot or an event
-// shares no map or slice with the server.
-func deepCopy(x any) any {
-	switch v := x.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(v))
-		for k, e := range v {
-			out[k] = deepCopy(e)
-		}
-		return out
-	case []any:
-		out := make([]any, len(v))
-		for i, e := range v {
-			out[i] = deepCopy(e)
-		}
-		return out
-	}
-	return x
-}
+// deepCopy copies a decoded JSON value, so that a snapshot shares no map
+// or slice with the server.
+func deepCopy(x any) any { return fakeserver.DeepCopyJSON(x) }

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/botbridge/botbridge/internal/fakeserver"
 	"github.com/botbridge/botbridge/webhookverify"
 )
 
@@ -90,13 +91,11 @@ func (s *Server) queueDeliveryLocked(w *webhook, ev *event) {
 	if s.closed {
 		return // stays pending: nothing runs after Close
 	}
-	s.deliveries.Add(1)
-	go s.deliver(d)
+	s.base.Go(func() { s.deliver(d) })
 }
 
 // deliver runs one delivery's attempts.
 func (s *Server) deliver(d *delivery) {
-	defer s.deliveries.Done()
 	for {
 		s.mu.Lock()
 		if d.removed || d.deliveredAt != nil {
@@ -105,9 +104,9 @@ func (s *Server) deliver(d *delivery) {
 		}
 		due := *d.nextAttemptAt
 		s.mu.Unlock()
-		// waitUntil returns at once for an attempt already due, even after
+		// WaitUntil returns at once for an attempt already due, even after
 		// Close: check the server's context too.
-		if err := s.clock.waitUntil(s.ctx, due); err != nil || s.ctx.Err() != nil {
+		if err := fakeserver.WaitUntil(s.ctx, s.clock, due); err != nil || s.ctx.Err() != nil {
 			return
 		}
 
@@ -146,10 +145,10 @@ func (s *Server) deliver(d *delivery) {
 		switch {
 		case a.Error == "":
 			d.deliveredAt, d.nextAttemptAt = &now, nil
-		case d.attempt > len(s.cfg.schedule):
+		case d.attempt > len(s.cfg.Schedule):
 			d.deliveredAt, d.nextAttemptAt = &now, nil
 		default:
-			next := now.Add(s.cfg.schedule[d.attempt-1])
+			next := now.Add(s.cfg.Schedule[d.attempt-1])
 			d.nextAttemptAt = &next
 		}
 		s.st.notifyLocked()
@@ -163,7 +162,7 @@ func (s *Server) deliver(d *delivery) {
 // attempt POSTs the delivery once.
 func (s *Server) attempt(d *delivery, url, secret string) DeliveryAttempt {
 	a := DeliveryAttempt{URL: url}
-	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.deliveryTimeout)
+	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.DeliveryTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(d.body))
 	if err != nil {
@@ -254,34 +253,21 @@ var ErrClosed = errors.New("munintest: server closed")
 // Nothing here sleeps: with a fake Clock, retries run only when the test
 // advances it.
 func (s *Server) WaitDeliveries(ctx context.Context) error {
-	for {
-		_, clockMoved := s.clock.watch()
+	return fakeserver.WaitFor(ctx, s.clock, func() (bool, <-chan struct{}, error) {
 		s.mu.Lock()
+		defer s.mu.Unlock()
 		if s.closed {
-			s.mu.Unlock()
-			return ErrClosed
+			return false, nil, ErrClosed
 		}
 		now := s.now()
-		busy := false
 		for _, d := range s.st.deliveries {
 			if d.removed || d.deliveredAt != nil {
 				continue
 			}
 			if d.inFlight || !d.nextAttemptAt.After(now) {
-				busy = true
-				break
+				return true, s.st.changed, nil
 			}
 		}
-		changed := s.st.changed
-		s.mu.Unlock()
-		if !busy {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-changed:
-		case <-clockMoved:
-		}
-	}
+		return false, nil, nil
+	})
 }

@@ -12,7 +12,8 @@ import (
 	"regexp"
 	"runtime/debug"
 	"strings"
-	"time"
+
+	"github.com/botbridge/botbridge/internal/fakeserver"
 )
 
 // The HTTP front door every route goes through: request id, body limit,
@@ -146,7 +147,7 @@ func (s *Server) frontDoor(route string, h http.Handler) http.Handler {
 		w.Header().Set("X-Request-Id", requestID)
 
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
-		rec := s.log.start(r, route, requestID, body, s.clock.Now())
+		rec := s.log.Append(newRequest(r, route, requestID, body, s.clock.Now()))
 		if err != nil {
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {
@@ -165,7 +166,7 @@ func (s *Server) frontDoor(route string, h http.Handler) http.Handler {
 			return
 		}
 
-		if err := s.sleep(r.Context(), s.cfg.latency); err != nil {
+		if err := fakeserver.Sleep(r.Context(), s.cfg.Latency); err != nil {
 			// Close (or the client) ended the request during the delay:
 			// close the connection rather than answer an empty 200.
 			s.finish(rec, 0)
@@ -208,26 +209,11 @@ func jsonBodyOK(r *http.Request, body []byte) bool {
 
 // finish records the answer's status and logs the request.
 func (s *Server) finish(rec *Request, status int) {
-	s.log.finish(rec, status)
+	s.log.Update(func() { rec.Status = status })
 	s.logger.LogAttrs(context.Background(), slog.LevelDebug, "munintest request",
 		slog.String("method", rec.Method), slog.String("path", rec.Path),
 		slog.String("route", rec.Route), slog.Int("status", status),
 		slog.String("request_id", rec.RequestID))
-}
-
-// sleep waits d of real time, for WithLatency.
-func (s *Server) sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // preflight answers a CORS preflight on /v1/widget*: 204 and, as on Munin,

@@ -5,10 +5,11 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/botbridge/botbridge/munin"
+
+	"github.com/botbridge/botbridge/internal/fakeserver"
 )
 
 // Inspection: what the fake received and what it holds, for assertions.
@@ -31,12 +32,10 @@ type Request struct {
 	At        time.Time // on the server's Clock
 }
 
-type requestLog struct {
-	mu   sync.Mutex
-	list []*Request
-}
+type requestLog = fakeserver.RequestLog[Request]
 
-func (l *requestLog) start(r *http.Request, route, requestID string, body []byte, at time.Time) *Request {
+// newRequest records r as the server received it.
+func newRequest(r *http.Request, route, requestID string, body []byte, at time.Time) *Request {
 	h := r.Header.Clone()
 	if auth := h.Get("Authorization"); auth != "" {
 		h.Set("Authorization", redactAuthorization(auth))
@@ -45,16 +44,7 @@ func (l *requestLog) start(r *http.Request, route, requestID string, body []byte
 		Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Route: route,
 		Header: h, Body: slices.Clone(body), RequestID: requestID, At: at,
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.list = append(l.list, rec)
 	return rec
-}
-
-func (l *requestLog) finish(rec *Request, status int) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	rec.Status = status
 }
 
 // redactAuthorization keeps the scheme and the key's kind: "Bearer
@@ -74,15 +64,11 @@ func redactAuthorization(v string) string {
 
 // Requests returns every request received so far, oldest first.
 func (s *Server) Requests() []Request {
-	s.log.mu.Lock()
-	defer s.log.mu.Unlock()
-	out := make([]Request, len(s.log.list))
-	for i, r := range s.log.list {
-		out[i] = *r
-		out[i].Header = r.Header.Clone()
-		out[i].Body = slices.Clone(r.Body)
-	}
-	return out
+	return s.log.Snapshot(func(r *Request) Request {
+		c := *r
+		c.Header, c.Body = r.Header.Clone(), slices.Clone(r.Body)
+		return c
+	})
 }
 
 // Conversation is a conversation as the fake holds it: Munin's
@@ -179,21 +165,5 @@ func (s *Server) Contacts() []Contact {
 }
 
 // deepCopy copies a decoded JSON value, so that a snapshot shares no map
-// or slice with the server (visitor metadata can nest objects and arrays).
-func deepCopy(x any) any {
-	switch v := x.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(v))
-		for k, e := range v {
-			out[k] = deepCopy(e)
-		}
-		return out
-	case []any:
-		out := make([]any, len(v))
-		for i, e := range v {
-			out[i] = deepCopy(e)
-		}
-		return out
-	}
-	return x
-}
+// or slice with the server.
+func deepCopy(x any) any { return fakeserver.DeepCopyJSON(x) }

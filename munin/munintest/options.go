@@ -8,24 +8,27 @@ import (
 	"net/url"
 	"slices"
 	"time"
+
+	"github.com/botbridge/botbridge/internal/fakeserver"
 )
 
 // Option configures a Server. New returns an error for a bad option;
 // NewServer fails the test.
 type Option func(*config) error
 
+// common adapts an option every fake shares.
+func common(o fakeserver.Option) Option {
+	return func(c *config) error { return o(&c.Config) }
+}
+
 type config struct {
-	origins         []string
-	clock           *Clock
-	perMinute       int
-	perHour         int
-	mcpPerMinute    int
-	mcpPerDay       int
-	schedule        []time.Duration
-	deliveryTimeout time.Duration
-	deliveryClient  *http.Client
-	latency         time.Duration
-	logger          *slog.Logger
+	fakeserver.Config // clock, delivery schedule, latency, logger
+
+	origins      []string
+	perMinute    int
+	perHour      int
+	mcpPerMinute int
+	mcpPerDay    int
 }
 
 // DefaultOrigin is the default channel's origin allowlist when WithOrigins
@@ -34,13 +37,15 @@ const DefaultOrigin = "https://shop.example"
 
 func defaultConfig() *config {
 	return &config{
-		origins:         []string{DefaultOrigin},
-		perMinute:       60,   // MUNIN_PUBLIC_THROTTLE_MIN
-		perHour:         1000, // MUNIN_PUBLIC_THROTTLE_HOUR
-		mcpPerMinute:    60,   // MUNIN_MCP_BURST_PER_MIN
-		mcpPerDay:       1000, // rateLimits.perDay
-		schedule:        []time.Duration{30 * time.Second, 60 * time.Second, 120 * time.Second, 240 * time.Second},
-		deliveryTimeout: 15 * time.Second,
+		origins:      []string{DefaultOrigin},
+		perMinute:    60,   // MUNIN_PUBLIC_THROTTLE_MIN
+		perHour:      1000, // MUNIN_PUBLIC_THROTTLE_HOUR
+		mcpPerMinute: 60,   // MUNIN_MCP_BURST_PER_MIN
+		mcpPerDay:    1000, // rateLimits.perDay
+		Config: fakeserver.Config{
+			Schedule:        []time.Duration{30 * time.Second, 60 * time.Second, 120 * time.Second, 240 * time.Second},
+			DeliveryTimeout: 15 * time.Second,
+		},
 	}
 }
 
@@ -65,15 +70,7 @@ func WithOrigins(origins ...string) Option {
 // WithClock makes the server read time from clock, usually one from
 // NewClock that moves only when the test advances it. Without it the server
 // follows the wall clock (and Server.Clock().Advance still moves it ahead).
-func WithClock(clock *Clock) Option {
-	return func(c *config) error {
-		if clock == nil {
-			return errors.New("WithClock: nil clock")
-		}
-		c.clock = clock
-		return nil
-	}
-}
+func WithClock(clock *Clock) Option { return common(fakeserver.WithClock(clock)) }
 
 // WithRateLimit sets the widget routes' limits per route and per (widget
 // key, channel, client IP): perMinute and perHour requests (Munin's defaults
@@ -110,61 +107,24 @@ func WithMCPRateLimit(perMinute, perDay int) Option {
 // 30 s, 60 s, 120 s, 240 s (five attempts), with up to 10 % jitter that the
 // fake leaves out. With no backoffs a delivery is attempted once.
 func WithDeliverySchedule(backoffs ...time.Duration) Option {
-	return func(c *config) error {
-		for _, b := range backoffs {
-			if b < 0 {
-				return fmt.Errorf("WithDeliverySchedule: negative backoff %s", b)
-			}
-		}
-		c.schedule = slices.Clone(backoffs)
-		return nil
-	}
+	return common(fakeserver.WithDeliverySchedule(backoffs...))
 }
 
 // WithDeliveryTimeout sets how long one delivery attempt may take (Munin's
 // is 15 s); an attempt that takes longer fails and is retried. It is real
 // time, not the server's Clock.
-func WithDeliveryTimeout(d time.Duration) Option {
-	return func(c *config) error {
-		if d <= 0 {
-			return fmt.Errorf("WithDeliveryTimeout: %s is not positive", d)
-		}
-		c.deliveryTimeout = d
-		return nil
-	}
-}
+func WithDeliveryTimeout(d time.Duration) Option { return common(fakeserver.WithDeliveryTimeout(d)) }
 
 // WithDeliveryClient sends webhook deliveries through hc, for example one
 // whose Transport reaches a receiver that is not on the network. The
 // client's Timeout and CheckRedirect are left as they are.
-func WithDeliveryClient(hc *http.Client) Option {
-	return func(c *config) error {
-		if hc == nil {
-			return errors.New("WithDeliveryClient: nil client")
-		}
-		c.deliveryClient = hc
-		return nil
-	}
-}
+func WithDeliveryClient(hc *http.Client) Option { return common(fakeserver.WithDeliveryClient(hc)) }
 
 // WithLatency delays every answer by d of real time, before the request is
 // processed.
-func WithLatency(d time.Duration) Option {
-	return func(c *config) error {
-		if d < 0 {
-			return fmt.Errorf("WithLatency: %s is negative", d)
-		}
-		c.latency = d
-		return nil
-	}
-}
+func WithLatency(d time.Duration) Option { return common(fakeserver.WithLatency(d)) }
 
 // WithLogger makes the server log each request and delivery attempt at
 // debug level to logger. Keys and secrets are never logged. Without it the
 // server is silent.
-func WithLogger(logger *slog.Logger) Option {
-	return func(c *config) error {
-		c.logger = logger
-		return nil
-	}
-}
+func WithLogger(logger *slog.Logger) Option { return common(fakeserver.WithLogger(logger)) }

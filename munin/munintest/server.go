@@ -3,14 +3,14 @@ package munintest
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"slices"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/botbridge/botbridge/internal/fakeserver"
 )
 
 // Server is a fake Munin: a real HTTP server on 127.0.0.1 that keeps one
@@ -43,16 +43,9 @@ type Server struct {
 	mux     *http.ServeMux
 	mcp     http.Handler
 
-	srv            *http.Server
-	connMu         sync.Mutex            // guards newConns and closing
-	newConns       map[net.Conn]struct{} // accepted, no request read yet
-	closing        bool
-	client         *http.Client
+	base           *fakeserver.Server // listener, connections, Close
 	deliveryClient *http.Client
-	ctx            context.Context
-	cancel         context.CancelFunc
-	deliveries     sync.WaitGroup
-	closeOnce      sync.Once
+	ctx            context.Context // base's: cancelled by Close
 }
 
 // NewServer starts a fake Munin for the test tb and closes it when the test
@@ -60,12 +53,7 @@ type Server struct {
 // fails tb.
 func NewServer(tb testing.TB, opts ...Option) *Server {
 	tb.Helper()
-	s, err := newServer(tb, opts)
-	if err != nil {
-		tb.Fatalf("munintest.NewServer: %v", err)
-	}
-	tb.Cleanup(s.Close)
-	return s
+	return fakeserver.ForTest(tb, "munintest.NewServer", func() (*Server, error) { return newServer(tb, opts) })
 }
 
 // New starts a fake Munin for a program that has no testing.TB, such as an
@@ -76,31 +64,21 @@ func New(opts ...Option) (*Server, error) {
 
 func newServer(tb testing.TB, opts []Option) (*Server, error) {
 	cfg := defaultConfig()
-	for _, opt := range opts {
-		if opt == nil {
-			return nil, errors.New("nil Option")
-		}
-		if err := opt(cfg); err != nil {
-			return nil, err
-		}
+	if err := fakeserver.Apply(cfg, opts); err != nil {
+		return nil, err
 	}
+	cfg.FillDefaults()
 	s := &Server{
 		cfg:    cfg,
-		clock:  cfg.clock,
-		logger: cfg.logger,
+		clock:  cfg.Clock,
+		logger: cfg.Logger,
 		tb:     tb,
 		st:     newState(),
 		routes: map[string]string{},
 		mux:    http.NewServeMux(),
 	}
-	if s.clock == nil {
-		s.clock = newRealClock()
-	}
-	if s.logger == nil {
-		s.logger = slog.New(slog.DiscardHandler)
-	}
 	s.limiter = newRateLimiter(cfg)
-	s.deliveryClient = cfg.deliveryClient
+	s.deliveryClient = cfg.DeliveryClient
 	if s.deliveryClient == nil {
 		s.deliveryClient = &http.Client{
 			Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 4},
@@ -115,21 +93,11 @@ func newServer(tb testing.TB, opts []Option) (*Server, error) {
 	s.seed()
 	s.registerRoutes()
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	base, err := fakeserver.Start(s.mux, s.logger, s.deliveryClient)
 	if err != nil {
-		return nil, fmt.Errorf("listen: %w", err)
+		return nil, err
 	}
-	s.URL = "http://" + ln.Addr().String()
-	s.ctx, s.cancel = context.WithCancel(context.Background())
-	s.srv = &http.Server{
-		Handler:           s.mux,
-		ReadHeaderTimeout: 10 * time.Second,
-		BaseContext:       func(net.Listener) context.Context { return s.ctx },
-		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelDebug),
-		ConnState:         s.trackConn,
-	}
-	s.client = &http.Client{Transport: &http.Transport{Proxy: nil}}
-	go s.srv.Serve(ln)
+	s.base, s.URL, s.ctx = base, base.URL, base.Context()
 	return s, nil
 }
 
@@ -209,7 +177,7 @@ func (s *Server) MCPURL() string { return s.URL + "/mcp" }
 // Client returns an HTTP client for the server. Any client works (the
 // server is plain HTTP on loopback); this one's idle connections are closed
 // by Close.
-func (s *Server) Client() *http.Client { return s.client }
+func (s *Server) Client() *http.Client { return s.base.Client() }
 
 // Clock returns the server's clock, to read or move its time.
 func (s *Server) Clock() *Clock { return s.clock }
@@ -222,50 +190,12 @@ func (s *Server) Clock() *Clock { return s.clock }
 // is cancelled too). WaitDeliveries returns ErrClosed from the moment Close
 // is called. It is safe to call more than once.
 func (s *Server) Close() {
-	s.closeOnce.Do(func() {
+	s.base.Close(func() {
 		s.mu.Lock()
 		s.closed = true
 		s.st.notifyLocked() // WaitDeliveries returns ErrClosed now
 		s.mu.Unlock()
-		s.cancel()
-		s.closeNewConns()
-		s.srv.Shutdown(context.Background())
-		s.deliveries.Wait()
-		s.client.CloseIdleConnections()
-		s.deliveryClient.CloseIdleConnections()
 	})
-}
-
-// trackConn records the connections that have not sent a request yet.
-func (s *Server) trackConn(c net.Conn, state http.ConnState) {
-	s.connMu.Lock()
-	defer s.connMu.Unlock()
-	if state != http.StateNew {
-		delete(s.newConns, c)
-		return
-	}
-	if s.closing {
-		c.Close()
-		return
-	}
-	if s.newConns == nil {
-		s.newConns = map[net.Conn]struct{}{}
-	}
-	s.newConns[c] = struct{}{}
-}
-
-// closeNewConns closes the connections that never sent a request, as
-// httptest.Server.Close does. A client's transport leaves such connections
-// behind when it dials for a request and then reuses an idle connection
-// instead; Shutdown would wait five seconds for each before closing it.
-func (s *Server) closeNewConns() {
-	s.connMu.Lock()
-	defer s.connMu.Unlock()
-	s.closing = true
-	for c := range s.newConns {
-		c.Close()
-	}
-	clear(s.newConns)
 }
 
 // now is the server's time at JavaScript's millisecond precision.
