@@ -1,6 +1,7 @@
 package moveotest_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -54,12 +55,23 @@ func TestRequestsAreLoggedWithoutTheKey(t *testing.T) {
 	}
 }
 
+// TestLatencyDelaysAnswers holds an answer back: with an hour of latency,
+// a request whose context ends first gets no answer (no timing is measured).
 func TestLatencyDelaysAnswers(t *testing.T) {
 	t.Parallel()
-	s := moveotest.NewServer(t, moveotest.WithLatency(30*time.Millisecond))
-	start := time.Now()
-	newSession(t, s, nil)
-	assert.GreaterOrEqual(t, time.Since(start), 30*time.Millisecond)
+	s := moveotest.NewServer(t, moveotest.WithLatency(time.Hour))
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	url := s.URL + "/v1/custom/" + s.IntegrationID() + "/sessions"
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader("{}"))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "apikey "+s.APIKey())
+	resp, err := s.Client().Do(req)
+	if err == nil {
+		resp.Body.Close()
+	}
+	assert.ErrorIs(t, err, context.DeadlineExceeded, "the answer must wait for the latency")
+	assert.Empty(t, s.Sessions(), "nothing is processed before the latency passes")
 }
 
 func TestBadOptions(t *testing.T) {
