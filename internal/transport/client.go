@@ -245,6 +245,7 @@ func (c *Client) apiError(call *call, resp *http.Response) *APIError {
 	if wait, ok := call.retryAfter(resp); ok {
 		e.RetryAfter = wait
 	}
+	e.RateLimit = ParseRateLimit(header, c.now())
 	code, message, kind := c.decodeError(status, header, body)
 	e.Code, e.Message, e.kind = c.redact(code), c.redact(message), kind
 	return e

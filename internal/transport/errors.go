@@ -50,6 +50,9 @@ type APIError struct {
 	RequestID string
 	// RetryAfter is how long the vendor asked the client to wait, or zero.
 	RetryAfter time.Duration
+	// RateLimit is the quota the vendor announced in X-RateLimit-* headers
+	// with this answer, or nil when it sent none.
+	RateLimit *RateLimit
 	// Body is the start of the raw response body (at most 4 KiB).
 	Body []byte
 
@@ -76,6 +79,9 @@ func (e *APIError) Error() string {
 	}
 	if e.RetryAfter > 0 {
 		extra = append(extra, "retry after "+e.RetryAfter.String())
+	}
+	if e.RateLimit != nil && e.RateLimit.Limit >= 0 && e.RateLimit.Remaining >= 0 {
+		extra = append(extra, fmt.Sprintf("rate limit %d/%d left", e.RateLimit.Remaining, e.RateLimit.Limit))
 	}
 	if len(extra) > 0 {
 		b.WriteString(" (" + strings.Join(extra, ", ") + ")")
