@@ -12,8 +12,8 @@ import (
 // later" can be reached in a test that otherwise runs in real time.
 //
 // The fakes re-export it as their own Clock (a type alias), so its exported
-// methods are part of their API: Now, Advance and Set only. What only the
-// fakes need (Watch, WaitUntil) are functions of this package.
+// methods are part of their API: Now, Advance, Set and AfterFunc only. What
+// only the fakes need (Watch, WaitUntil) are functions of this package.
 //
 // A Clock is safe for concurrent use.
 type Clock struct {
@@ -86,6 +86,32 @@ func (c *Clock) Set(t time.Time) {
 func (c *Clock) broadcastLocked() {
 	close(c.changed)
 	c.changed = make(chan struct{})
+}
+
+// AfterFunc calls f in its own goroutine once the clock reads d later than
+// now, like time.AfterFunc on this clock's time: a Clock from NewClock gets
+// there only through Advance or Set. stop cancels the call and reports
+// whether it did so before f started. It has the shape of the timers code
+// under test takes (altabots.Clock), so one Clock drives both.
+func (c *Clock) AfterFunc(d time.Duration, f func()) (stop func() bool) {
+	at := c.Now().Add(d)
+	ctx, cancel := context.WithCancel(context.Background())
+	// Whoever claims first, the timer firing or stop, decides.
+	var once sync.Once
+	claim := func() (won bool) {
+		once.Do(func() { won = true })
+		return won
+	}
+	go func() {
+		defer cancel()
+		if WaitUntil(ctx, c, at) == nil && claim() {
+			f()
+		}
+	}()
+	return func() bool {
+		defer cancel()
+		return claim()
+	}
 }
 
 // Watch returns c's current time and a channel closed the next time c is

@@ -254,3 +254,27 @@ func TestForTest(t *testing.T) {
 		t.Fatal("not closed when the test ended")
 	}
 }
+
+func TestClockAfterFunc(t *testing.T) {
+	t.Parallel()
+	c := NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	fired := make(chan struct{})
+	stop := c.AfterFunc(time.Minute, func() { close(fired) })
+	c.Advance(59 * time.Second)
+	select {
+	case <-fired:
+		t.Fatal("fired before its time")
+	default:
+	}
+	c.Advance(time.Second)
+	<-fired
+	if stop() {
+		t.Fatal("stop after firing reported a stop")
+	}
+
+	never := c.AfterFunc(time.Second, func() { t.Error("a stopped call ran") })
+	if !never() {
+		t.Fatal("stop before firing did not report a stop")
+	}
+	c.Advance(time.Hour)
+}
