@@ -3,6 +3,7 @@ package webhookverify_test
 import (
 	"bytes"
 	"crypto/sha256"
+	"net/http"
 	"testing"
 
 	"github.com/botbridge/botbridge/webhookverify"
@@ -56,5 +57,20 @@ func BenchmarkSHA256Floor(b *testing.B) {
 				sha256.Sum256(body)
 			}
 		})
+	}
+}
+
+// BenchmarkBearerToken is the credential check an AltaBots or Certainly handler runs on every call.
+func BenchmarkBearerToken(b *testing.B) {
+	a, err := webhookverify.BearerToken("new-desk-token-0123456789", "old-desk-token-0123456789")
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := &http.Request{Header: http.Header{"Authorization": {"Bearer old-desk-token-0123456789"}}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := a.Authenticate(r); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

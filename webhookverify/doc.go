@@ -1,6 +1,7 @@
 // Package webhookverify authenticates webhook deliveries signed with HMAC-SHA256: it signs, verifies
 // (with key rotation and each vendor's encoding), reads request bodies through a cap, and wraps a
-// handler so that only verified bytes reach it. Every botbridge vendor package that receives webhooks
+// handler so that only verified bytes reach it. For vendors that sign nothing it checks a static
+// credential instead, in constant time. Every botbridge vendor package that receives webhooks
 // uses it, so there is one implementation of "read the body, check the signature".
 //
 // # Signing
@@ -71,13 +72,41 @@
 // # Receiving
 //
 // [Receiver] is the whole pipeline a vendor's NewWebhookHandler runs, in one order for every vendor:
-// POST only (405), the body through a cap (413), the signature over the raw bytes before any JSON
-// (401), the vendor's parse (400), the replay window on the event's own time with a clock and a skew,
-// the [Deduper] claim (Begin, then End once the callback has returned), the callback, and 2xx only
-// after it returned nil. [ReceiverConfig] carries what differs between vendors: the header and
-// [Verifier] (or the explicit AllowUnsigned opt-out), the parse function giving the event, its time
-// and its dedupe key, the statuses a vendor documents for a stale event, an in-flight duplicate and an
-// unreadable body, and the attributes of its log lines.
+// POST only (405), the credential when the vendor signs nothing (401/403), the body through a cap
+// (413), the signature over the raw bytes before any JSON (401), the vendor's parse (400), the replay
+// window on the event's own time with a clock and a skew (skipped for a vendor whose events carry no
+// time), the [Deduper] claim (Begin, then End once the callback has returned), the callback, and 2xx
+// only after it returned nil. [ReceiverConfig] carries what differs between vendors: the header and
+// [Verifier] or an [Authenticator] (or the explicit AllowUnsigned opt-out), the parse function giving
+// the event, its time and its dedupe key, the statuses a vendor documents for a stale event, an
+// in-flight duplicate and an unreadable body, and the attributes of its log lines.
+//
+// # Vendors that sign nothing
+//
+// AltaBots' calls to a human desk and Certainly's Webhook Builder carry no signature; the receiver
+// is configured with a credential the vendor sends on every call. An [Authenticator] checks it from
+// the headers and the peer address, before the body is read: [BearerToken] ("Authorization: Bearer
+// <token>", several tokens for rotation), [BasicAuth], [HeaderToken] (a fixed header such as
+// X-Api-Key), [SourceIPs] (an allowlist of CIDR prefixes) and [AllOf] to require several. Credentials
+// are compared as SHA-256 digests with [crypto/subtle.ConstantTimeCompare], so neither the time taken
+// nor the answer tells a caller how much of a guess was right, or how long the credential is.
+//
+//	bearer, err := webhookverify.BearerToken(os.Getenv("DESK_TOKEN"))
+//	if err != nil {
+//		return err // ErrEmptySecret: no token is a configuration error, never "skip"
+//	}
+//	ips, _ := webhookverify.SourceIPs("203.0.113.0/24")
+//	check, _ := webhookverify.AllOf(ips, bearer)
+//	if err := check.Authenticate(r); err != nil {
+//		http.Error(w, http.StatusText(webhookverify.AuthStatus(err)), webhookverify.AuthStatus(err))
+//		return
+//	}
+//
+// A refusal is [ErrMissingCredential] or [ErrBadCredential] (401) or [ErrSourceNotAllowed] (403);
+// [AuthStatus] maps them. [SourceIPs] trusts the connection's peer address, not X-Forwarded-For;
+// behind a proxy, write an [AuthenticatorFunc] that reads the header your proxy sets. The vendor
+// handlers take an Authenticator and refuse to start without one unless their explicitly named
+// opt-out (WithoutAuthentication) is given.
 //
 // # Errors
 //

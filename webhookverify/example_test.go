@@ -131,3 +131,47 @@ func ExampleVerifier_VerifyRequest() {
 	// Output:
 	// "what do ya want for nothing?" <nil>
 }
+
+// A desk that AltaBots or Certainly calls without a signature: it accepts the bearer token it was
+// configured with, from the vendor's addresses only, and tells everyone else 401 or 403.
+func ExampleAllOf() {
+	ips, err := webhookverify.SourceIPs("203.0.113.0/24")
+	if err != nil {
+		panic(err)
+	}
+	bearer, err := webhookverify.BearerToken("desk-token")
+	if err != nil {
+		panic(err)
+	}
+	check, err := webhookverify.AllOf(ips, bearer)
+	if err != nil {
+		panic(err)
+	}
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := check.Authenticate(r); err != nil {
+			status := webhookverify.AuthStatus(err)
+			http.Error(w, http.StatusText(status), status)
+			return
+		}
+		fmt.Fprintln(w, "accepted")
+	})
+
+	for _, call := range []struct{ peer, auth string }{
+		{"203.0.113.7:41000", "Bearer desk-token"},
+		{"203.0.113.7:41000", "Bearer guess"},
+		{"198.51.100.1:41000", "Bearer desk-token"},
+	} {
+		r := httptest.NewRequest(http.MethodPost, "/conversation/establish", strings.NewReader(`{}`))
+		r.RemoteAddr = call.peer
+		r.Header.Set("Authorization", call.auth)
+		w := httptest.NewRecorder()
+		handler.ServeHTTP(w, r)
+		fmt.Print(w.Code, " ", w.Body.String())
+	}
+	fmt.Println(check)
+	// Output:
+	// 200 accepted
+	// 401 Unauthorized
+	// 403 Forbidden
+	// webhookverify.AllOf{webhookverify.Authenticator{source 203.0.113.0/24}, webhookverify.Authenticator{bearer, credentials: 1}}
+}

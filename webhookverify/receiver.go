@@ -23,12 +23,14 @@ type ReceiverConfig[E any] struct {
 	// ("timestamp" when empty; Munin says "createdAt").
 	TimestampName string
 
-	// Verifier checks the signature in SignatureHeader over the raw body. It may be nil only when
-	// AllowUnsigned is set, and must then be nil.
+	// Verifier checks the signature in SignatureHeader over the raw body. Authenticator checks a
+	// static credential instead, before the body is read, for vendors that sign nothing. Exactly
+	// one of Verifier, Authenticator and AllowUnsigned is set.
 	Verifier        *Verifier
 	SignatureHeader string
+	Authenticator   Authenticator
 	// AllowUnsigned accepts every request without checking who sent it: the explicit, loudly named
-	// opt-out for a vendor configured without a secret.
+	// opt-out for a vendor configured without a secret or a credential.
 	AllowUnsigned bool
 	// MaxBodyBytes caps the body; <= 0 means DefaultMaxBodyBytes. A longer body gets 413.
 	MaxBodyBytes int64
@@ -44,13 +46,14 @@ type ReceiverConfig[E any] struct {
 	// a panic, which goes on to net/http) gets 500 and the key is released for the vendor's retry.
 	Handle func(ctx context.Context, ev E) error
 
-	// Window is how old an event may be; it must be positive. Skew is how far in the future it may
-	// be (>= 0); further gets 400. Now is the clock (time.Now when nil).
+	// Window is how old an event may be; 0 means the vendor's events carry no time, and the replay
+	// check is skipped (Parse's time is ignored). Skew is how far in the future it may be (>= 0);
+	// further gets 400. Now is the clock (time.Now when nil).
 	Window time.Duration
 	Skew   time.Duration
 	Now    func() time.Time
 	// Deduper remembers handled keys; nil means a MemoryDeduper with DefaultDedupeCapacity keys kept
-	// for Window+Skew, on Now.
+	// for Window+Skew (DefaultDedupeTTL when Window is 0), on Now.
 	Deduper Deduper
 
 	// StaleStatus answers an event older than Window (400 when 0). A 2xx here acknowledges the
@@ -75,12 +78,14 @@ type ReceiverConfig[E any] struct {
 // goes through, in order:
 //
 //   - method: anything but POST gets 405;
+//   - credential: an Authenticator's refusal gets 401 (403 for a source address), before the body
+//     is read;
 //   - body: read through MaxBodyBytes, longer gets 413; the signature is checked over the raw bytes
 //     before Parse sees them, and a missing, malformed or wrong one gets 401 with a body that says no
 //     more than "Unauthorized"; a body that could not be read gets ReadErrorStatus;
 //   - parse: Parse's error gets 400;
-//   - replay window: an event older than Window gets StaleStatus; one more than Skew in the future
-//     gets 400;
+//   - replay window (unless Window is 0): an event older than Window gets StaleStatus; one more
+//     than Skew in the future gets 400;
 //   - dedupe: Deduper.Begin on the key; a key handled before gets 200, one in flight gets
 //     InFlightStatus, a Deduper failure gets 500; none of them calls Handle;
 //   - Handle: nil gets 204, an error 500. The claim on the key is settled with End either way,
@@ -90,6 +95,7 @@ type ReceiverConfig[E any] struct {
 // for concurrent use and prints no secret.
 type Receiver[E any] struct {
 	verifier        *Verifier
+	auth            Authenticator
 	header          string
 	maxBytes        int64
 	parse           func(*http.Request, []byte) (E, time.Time, string, error)
@@ -111,23 +117,23 @@ type receiverMessages struct {
 	method, refused, bad, stale, future, dedupeFailed, duplicate, inFlight, failed, handled, settle string
 }
 
-// NewReceiver checks c and returns its Receiver. It fails on a nil Parse or Handle, a Window that is
-// not positive, a negative Skew, a status outside 200–599, a nil Verifier without AllowUnsigned
-// (ErrEmptySecret), a Verifier with AllowUnsigned, or a Verifier without a SignatureHeader.
+// NewReceiver checks c and returns its Receiver. It fails on a nil Parse or Handle, a negative Window
+// or Skew, a status outside 200–599, neither a Verifier, an Authenticator nor AllowUnsigned
+// (ErrEmptySecret), more than one of them, or a Verifier without a SignatureHeader.
 func NewReceiver[E any](c ReceiverConfig[E]) (*Receiver[E], error) {
 	switch {
 	case c.Parse == nil:
 		return nil, errors.New("webhookverify: NewReceiver: nil Parse")
 	case c.Handle == nil:
 		return nil, errors.New("webhookverify: NewReceiver: nil Handle")
-	case c.Window <= 0:
-		return nil, fmt.Errorf("webhookverify: NewReceiver: window %s is not positive", c.Window)
+	case c.Window < 0:
+		return nil, fmt.Errorf("webhookverify: NewReceiver: window %s is negative", c.Window)
 	case c.Skew < 0:
 		return nil, fmt.Errorf("webhookverify: NewReceiver: skew %s is negative", c.Skew)
-	case c.AllowUnsigned && c.Verifier != nil:
-		return nil, errors.New("webhookverify: NewReceiver: AllowUnsigned with a Verifier: give one or the other")
-	case !c.AllowUnsigned && c.Verifier == nil:
-		return nil, fmt.Errorf("webhookverify: NewReceiver: nil Verifier: %w", ErrEmptySecret)
+	case btoi(c.AllowUnsigned)+btoi(c.Verifier != nil)+btoi(c.Authenticator != nil) > 1:
+		return nil, errors.New("webhookverify: NewReceiver: give one of Verifier, Authenticator and AllowUnsigned")
+	case !c.AllowUnsigned && c.Verifier == nil && c.Authenticator == nil:
+		return nil, fmt.Errorf("webhookverify: NewReceiver: no Verifier and no Authenticator: %w", ErrEmptySecret)
 	case c.Verifier != nil && c.SignatureHeader == "":
 		return nil, errors.New("webhookverify: NewReceiver: no SignatureHeader")
 	}
@@ -147,7 +153,11 @@ func NewReceiver[E any](c ReceiverConfig[E]) (*Receiver[E], error) {
 		c.Now = time.Now
 	}
 	if c.Deduper == nil {
-		c.Deduper = NewMemoryDeduper(DefaultDedupeCapacity, c.Window+c.Skew, WithDedupeClock(c.Now))
+		ttl := c.Window + c.Skew
+		if c.Window == 0 {
+			ttl = DefaultDedupeTTL
+		}
+		c.Deduper = NewMemoryDeduper(DefaultDedupeCapacity, ttl, WithDedupeClock(c.Now))
 	}
 	if c.Name == "" {
 		c.Name = "webhook"
@@ -164,7 +174,7 @@ func NewReceiver[E any](c ReceiverConfig[E]) (*Receiver[E], error) {
 		stale += "; acknowledged, not handled"
 	}
 	return &Receiver[E]{
-		verifier: c.Verifier, header: c.SignatureHeader, maxBytes: c.MaxBodyBytes,
+		verifier: c.Verifier, auth: c.Authenticator, header: c.SignatureHeader, maxBytes: c.MaxBodyBytes,
 		parse: c.Parse, context: c.Context, handle: c.Handle,
 		window: c.Window, skew: c.Skew, now: c.Now, dedupe: c.Deduper,
 		stale: c.StaleStatus, inFlight: c.InFlightStatus, readError: c.ReadErrorStatus,
@@ -182,10 +192,17 @@ func NewReceiver[E any](c ReceiverConfig[E]) (*Receiver[E], error) {
 // String describes the receiver without its secrets.
 func (rc *Receiver[E]) String() string {
 	verification := "unsigned"
-	if rc.verifier != nil {
+	switch {
+	case rc.verifier != nil:
 		verification = "secrets: " + strconv.Itoa(len(rc.verifier.keys))
+	case rc.auth != nil:
+		verification = "credential checked"
 	}
-	return "webhookverify.Receiver{" + rc.name + ", " + verification + ", replay window: " + rc.window.String() + "}"
+	window := "replay window: " + rc.window.String()
+	if rc.window == 0 {
+		window = "no replay window"
+	}
+	return "webhookverify.Receiver{" + rc.name + ", " + verification + ", " + window + "}"
 }
 
 // Format prints String for every verb.
@@ -199,6 +216,12 @@ func (rc *Receiver[E]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rc.answer(w, r, slog.LevelWarn, http.StatusMethodNotAllowed, none, rc.msg.method, errors.New(r.Method))
 		return
 	}
+	if rc.auth != nil {
+		if err := rc.auth.Authenticate(r); err != nil {
+			rc.answer(w, r, slog.LevelWarn, AuthStatus(err), none, rc.msg.refused, err)
+			return
+		}
+	}
 	body, err := rc.read(w, r)
 	if err != nil {
 		rc.answer(w, r, slog.LevelWarn, rc.bodyStatus(err), none, rc.msg.refused, err)
@@ -211,6 +234,8 @@ func (rc *Receiver[E]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	now := rc.now()
 	switch {
+	case rc.window == 0:
+		// The vendor's events carry no time.
 	case at.Before(now.Add(-rc.window)):
 		rc.answer(w, r, slog.LevelWarn, rc.stale, ev, rc.msg.stale,
 			errors.New(rc.stamp+" is "+now.Sub(at).Round(time.Second).String()+" old"))
@@ -320,7 +345,8 @@ func (rc *Receiver[E]) answer(w http.ResponseWriter, r *http.Request, level slog
 // same name (DESIGN §4) refuse the same values with the same words: each error starts with the name
 // of the vendor option that calls the setter.
 
-// SetReplayWindow sets Window; it fails on a window that is not positive ("WithReplayWindow: …").
+// SetReplayWindow sets Window; it fails on a window that is not positive (a vendor whose events carry
+// no time has no replay window to set) ("WithReplayWindow: …").
 func (c *ReceiverConfig[E]) SetReplayWindow(d time.Duration) error {
 	if d <= 0 {
 		return fmt.Errorf("WithReplayWindow: %s is not positive", d)
@@ -354,4 +380,12 @@ func (c *ReceiverConfig[E]) SetMaxBodyBytes(n int64) error {
 	}
 	c.MaxBodyBytes = n
 	return nil
+}
+
+// btoi is 1 for true.
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -187,12 +187,15 @@ func TestNewReceiverErrors(t *testing.T) {
 	for name, change := range map[string]func(*webhookverify.ReceiverConfig[rcvEvent]){
 		"nil Parse":            func(c *webhookverify.ReceiverConfig[rcvEvent]) { c.Parse = nil },
 		"nil Handle":           func(c *webhookverify.ReceiverConfig[rcvEvent]) { c.Handle = nil },
-		"zero window":          func(c *webhookverify.ReceiverConfig[rcvEvent]) { c.Window = 0 },
+		"negative window":      func(c *webhookverify.ReceiverConfig[rcvEvent]) { c.Window = -1 },
 		"negative skew":        func(c *webhookverify.ReceiverConfig[rcvEvent]) { c.Skew = -1 },
 		"no verifier":          func(c *webhookverify.ReceiverConfig[rcvEvent]) { c.Verifier = nil },
 		"verifier and opt-out": func(c *webhookverify.ReceiverConfig[rcvEvent]) { c.AllowUnsigned = true },
-		"no header":            func(c *webhookverify.ReceiverConfig[rcvEvent]) { c.SignatureHeader = "" },
-		"bad status":           func(c *webhookverify.ReceiverConfig[rcvEvent]) { c.InFlightStatus = 42 },
+		"verifier and authenticator": func(c *webhookverify.ReceiverConfig[rcvEvent]) {
+			c.Authenticator = webhookverify.AuthenticatorFunc(func(*http.Request) error { return nil })
+		},
+		"no header":  func(c *webhookverify.ReceiverConfig[rcvEvent]) { c.SignatureHeader = "" },
+		"bad status": func(c *webhookverify.ReceiverConfig[rcvEvent]) { c.InFlightStatus = 42 },
 	} {
 		cfg := rcvConfig(t, &got, &fnErr)
 		change(&cfg)
@@ -203,6 +206,48 @@ func TestNewReceiverErrors(t *testing.T) {
 	cfg.Verifier = nil
 	_, err := webhookverify.NewReceiver(cfg)
 	assert.ErrorIs(t, err, webhookverify.ErrEmptySecret)
+}
+
+// A vendor that signs nothing: the Receiver checks its credential before reading the body, and
+// with Window 0 an event without a time is never stale.
+func TestReceiverCredential(t *testing.T) {
+	t.Parallel()
+	var got []string
+	var fnErr error
+	cfg := rcvConfig(t, &got, &fnErr)
+	bearer, err := webhookverify.BearerToken("desk-token")
+	require.NoError(t, err)
+	cfg.Verifier, cfg.SignatureHeader, cfg.Authenticator, cfg.Window = nil, "", bearer, 0
+	rc, err := webhookverify.NewReceiver(cfg)
+	require.NoError(t, err)
+	assert.Equal(t, "webhookverify.Receiver{test webhook, credential checked, no replay window}", rc.String())
+
+	serve := func(auth string, body []byte) int {
+		r := httptest.NewRequest(http.MethodPost, "/hook", bytes.NewReader(body))
+		if auth != "" {
+			r.Header.Set("Authorization", auth)
+		}
+		w := httptest.NewRecorder()
+		rc.ServeHTTP(w, r)
+		return w.Code
+	}
+	untimed := []byte(`{"id":"e1"}`)
+	assert.Equal(t, http.StatusUnauthorized, serve("", untimed))
+	assert.Equal(t, http.StatusUnauthorized, serve("Bearer wrong", untimed))
+	// The credential is checked before the body: an oversized body from a stranger is a 401.
+	assert.Equal(t, http.StatusUnauthorized, serve("Bearer wrong", bytes.Repeat([]byte("x"), 300)))
+	assert.Empty(t, got)
+	assert.Equal(t, http.StatusNoContent, serve("Bearer desk-token", untimed))
+	assert.Equal(t, http.StatusOK, serve("bearer desk-token", untimed), "a redelivery of e1")
+	assert.Equal(t, http.StatusNoContent, serve("Bearer desk-token", rcvBody("e2", rcvNow.Add(-24*time.Hour))))
+	assert.Equal(t, []string{"e1", "e2"}, got)
+
+	ips, err := webhookverify.SourceIPs("10.0.0.0/8")
+	require.NoError(t, err)
+	cfg.Authenticator = ips
+	rc, err = webhookverify.NewReceiver(cfg)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusForbidden, serve("", untimed), "httptest's peer 192.0.2.1 is outside 10/8")
 }
 
 // The setters refuse what every vendor's options refuse, in the same words.
