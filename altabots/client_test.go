@@ -1,0 +1,249 @@
+package altabots
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jarcoal/httpmock"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestNewClientRefuses(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, key string
+		opts      []Option
+		want      string
+	}{
+		{"empty key", "", nil, "altabots: API key is empty"},
+		{"key with space", "abc def", nil, "white space"},
+		{"key with newline", "abc\ndef", nil, "control character"},
+		{"nil option", testAPIKey, []Option{nil}, "altabots: nil Option"},
+		{"empty base", testAPIKey, []Option{WithBaseURL("")}, "WithBaseURL: empty URL"},
+		{"relative base", testAPIKey, []Option{WithBaseURL("altatech.ai")}, "base URL"},
+		{"base with credentials", testAPIKey, []Option{WithBaseURL("https://u:p@altatech.ai/")}, "must not hold credentials"},
+		{"nil HTTP client", testAPIKey, []Option{WithHTTPClient(nil)}, "WithHTTPClient: nil client"},
+		{"negative retry", testAPIKey, []Option{WithRetry(-1, time.Second)}, "WithRetry"},
+		{"zero retry wait", testAPIKey, []Option{WithRetry(1, 0)}, "WithRetry"},
+		{"negative timeout", testAPIKey, []Option{WithTimeout(-time.Second)}, "WithTimeout"},
+		{"user agent line break", testAPIKey, []Option{WithUserAgent("a\r\nb")}, "user agent"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := NewClient(tc.key, tc.opts...)
+			assert.Nil(t, c)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.want)
+			assert.NotContains(t, err.Error(), testAPIKey)
+		})
+	}
+}
+
+func TestNewClientDefaults(t *testing.T) {
+	t.Parallel()
+	c, err := NewClient(testAPIKey, WithLogger(nil))
+	require.NoError(t, err)
+	assert.Equal(t, "altabots.Client{https://altatech.ai/}", c.String())
+	assert.Equal(t, "altabots.Client{}", (&Client{}).String())
+
+	g, err := NewClient(testAPIKey, WithBaseURL(GPTBotsBaseURL))
+	require.NoError(t, err)
+	assert.Equal(t, "altabots.Client{https://api.gptbots.ai/}", g.String())
+}
+
+// SendMessage posts the page's three parameters, with the time of the
+// call in milliseconds, to /v1/human/message/receive.
+func TestSendMessage(t *testing.T) {
+	t.Parallel()
+	m := newClientMock(t)
+	m.on(http.MethodPost, testMessagePath, ok)
+	c := newTestClient(t, m, WithUserAgent("support-desk/1.2"))
+	require.NoError(t, c.SendMessage(t.Context(), docConversation, "Hi, I'm Dana. How can I help?"))
+	r := m.only()
+	assertAPIRequest(t, r, testMessagePath, fmt.Sprintf(`{"conversation_id":%q,"timestamp":%d,"body":"Hi, I'm Dana. How can I help?"}`,
+		docConversation, testNow.UnixMilli()))
+	assert.True(t, strings.HasPrefix(r.Header.Get("User-Agent"), "support-desk/1.2 botbridge/"), r.Header.Get("User-Agent"))
+}
+
+// Close posts the conversation and the time to /v1/human/close.
+func TestClose(t *testing.T) {
+	t.Parallel()
+	m := newClientMock(t)
+	m.on(http.MethodPost, testClosePath, ok)
+	require.NoError(t, newTestClient(t, m).Close(t.Context(), docConversation))
+	assertAPIRequest(t, m.only(), testClosePath, fmt.Sprintf(`{"conversation_id":%q,"timestamp":%d}`, docConversation, testNow.UnixMilli()))
+}
+
+// The real clock is used unless a test replaces it.
+func TestTimestampIsNow(t *testing.T) {
+	t.Parallel()
+	m := newClientMock(t)
+	m.onURL(http.MethodPost, "https://altatech.ai/v1/human/close", ok)
+	c, err := NewClient(testAPIKey, WithHTTPClient(m.httpClient()))
+	require.NoError(t, err)
+	before := time.Now().UnixMilli()
+	require.NoError(t, c.Close(t.Context(), docConversation))
+	after := time.Now().UnixMilli()
+	var body struct{ Timestamp int64 }
+	require.NoError(t, json.Unmarshal(m.only().Body, &body))
+	assert.GreaterOrEqual(t, body.Timestamp, before)
+	assert.LessOrEqual(t, body.Timestamp, after)
+}
+
+func TestGPTBotsBaseURL(t *testing.T) {
+	t.Parallel()
+	m := newClientMock(t)
+	m.onURL(http.MethodPost, "https://api.gptbots.ai/v1/human/message/receive", ok)
+	c, err := NewClient(testAPIKey, WithBaseURL(GPTBotsBaseURL), WithHTTPClient(m.httpClient()))
+	require.NoError(t, err)
+	require.NoError(t, c.SendMessage(t.Context(), docConversation, "hello"))
+	assert.Equal(t, "/v1/human/message/receive", m.only().Path)
+}
+
+// Missing fields are refused before anything is sent, naming the field.
+func TestClientRefusesInput(t *testing.T) {
+	t.Parallel()
+	m := newClientMock(t)
+	c := newTestClient(t, m)
+	for _, tc := range []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"SendMessage without conversation", c.SendMessage(t.Context(), "", "hi"), "altabots: SendMessage: conversation_id is required"},
+		{"SendMessage without body", c.SendMessage(t.Context(), docConversation, ""), "altabots: SendMessage: body is required"},
+		{"Close without conversation", c.Close(t.Context(), ""), "altabots: Close: conversation_id is required"},
+	} {
+		assert.EqualError(t, tc.err, tc.want, tc.name)
+		assert.ErrorIs(t, tc.err, ErrValidation, tc.name)
+		var apiErr *APIError
+		assert.False(t, errors.As(tc.err, &apiErr), tc.name)
+	}
+	assert.Empty(t, m.requests())
+}
+
+// A conversation id is sent in the JSON body, never in the path: any
+// value reaches AltaBots as it is.
+func TestConversationIDInBodyOnly(t *testing.T) {
+	t.Parallel()
+	m := newClientMock(t)
+	m.on(http.MethodPost, testClosePath, ok)
+	require.NoError(t, newTestClient(t, m).Close(t.Context(), "../a/b?c#d"))
+	r := m.only()
+	assert.Equal(t, testClosePath, r.Path)
+	assert.Contains(t, string(r.Body), `"conversation_id":"../a/b?c#d"`)
+}
+
+// SendMessage is not idempotent: after a 502, a 504, a 500 or a connection
+// that broke once the request was out, AltaBots may have shown the reply,
+// so it is not sent again; after a 429 or 503 (not processed) or a refused
+// dial (never sent) it is. Close is idempotent and is retried after a 502
+// and a 504 too.
+func TestRetriesOnlyWhenSafe(t *testing.T) {
+	t.Parallel()
+	brokenConn := func(*http.Request) (*http.Response, error) { return nil, errors.New("connection reset by peer") }
+	for _, tc := range []struct {
+		name        string
+		first       httpmock.Responder
+		dialErrs    int64
+		sendRetried bool
+		closeRetry  bool
+	}{
+		{name: "429", first: answer(http.StatusTooManyRequests, `{"code":42900,"message":"too many"}`), sendRetried: true, closeRetry: true},
+		{name: "503", first: answer(http.StatusServiceUnavailable, ``), sendRetried: true, closeRetry: true},
+		{name: "dial error", dialErrs: 1, sendRetried: true, closeRetry: true},
+		{name: "502", first: answer(http.StatusBadGateway, `<html>bad gateway</html>`), closeRetry: true},
+		{name: "504", first: answer(http.StatusGatewayTimeout, ``), closeRetry: true},
+		{name: "broken connection", first: brokenConn, closeRetry: true},
+		{name: "500", first: answer(http.StatusInternalServerError, `{"code":50000,"message":"boom"}`)},
+		{name: "400", first: answer(http.StatusBadRequest, `{"code":40000,"message":"bad"}`)},
+	} {
+		for _, op := range []string{"SendMessage", "Close"} {
+			t.Run(tc.name+"/"+op, func(t *testing.T) {
+				t.Parallel()
+				m := newClientMock(t)
+				path := testMessagePath
+				if op == "Close" {
+					path = testClosePath
+				}
+				if tc.first != nil {
+					m.on(http.MethodPost, path, tc.first, ok)
+				} else {
+					m.on(http.MethodPost, path, ok)
+				}
+				rt := &dialFailure{next: m.mt}
+				rt.n.Store(tc.dialErrs)
+				c := newTestClientOn(t, &http.Client{Transport: rt})
+				var err error
+				if op == "Close" {
+					err = c.Close(t.Context(), docConversation)
+				} else {
+					err = c.SendMessage(t.Context(), docConversation, "hi")
+				}
+				retried := tc.sendRetried || (op == "Close" && tc.closeRetry)
+				switch {
+				case tc.dialErrs > 0:
+					require.NoError(t, err)
+					assert.Len(t, m.requests(), 1, "the refused dial never reached the mock")
+				case retried:
+					require.NoError(t, err)
+					assert.Len(t, m.requests(), 2)
+				default:
+					require.Error(t, err)
+					assert.Len(t, m.requests(), 1)
+				}
+			})
+		}
+	}
+}
+
+// The key reaches the Authorization header and nothing else: not a verb of
+// fmt, not an error (even when AltaBots echoes it, in a 4xx or in a 2xx
+// with an error code), not a log line.
+func TestKeyNeverLeaks(t *testing.T) {
+	t.Parallel()
+	echo := `{"code":40127,"message":"bad key Bearer ` + testAPIKey + `"}`
+	m := newClientMock(t)
+	m.on(http.MethodPost, testClosePath, answer(http.StatusUnauthorized, echo))
+	m.on(http.MethodPost, testMessagePath, answer(http.StatusOK, echo))
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c := newTestClient(t, m, WithLogger(logger))
+
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
+		assert.NotContains(t, fmt.Sprintf(verb, c), testAPIKey, verb)
+		assert.NotContains(t, fmt.Sprintf(verb, *c), testAPIKey, verb)
+	}
+	for _, err := range []error{c.Close(t.Context(), docConversation), c.SendMessage(t.Context(), docConversation, "hi")} {
+		require.ErrorIs(t, err, ErrAuthentication)
+		require.ErrorIs(t, err, ErrUnauthorized)
+		for _, verb := range []string{"%v", "%+v", "%#v"} {
+			assert.NotContains(t, fmt.Sprintf(verb, err), testAPIKey, verb)
+		}
+		assert.Contains(t, err.Error(), "[REDACTED]")
+		var apiErr *APIError
+		require.ErrorAs(t, err, &apiErr)
+		assert.NotContains(t, string(apiErr.Body), testAPIKey)
+	}
+	assert.NotEmpty(t, logs.String())
+	assert.NotContains(t, logs.String(), testAPIKey)
+}
+
+func TestTimeout(t *testing.T) {
+	t.Parallel()
+	m := newClientMock(t)
+	m.on(http.MethodPost, testClosePath, func(req *http.Request) (*http.Response, error) {
+		<-req.Context().Done()
+		return nil, req.Context().Err()
+	})
+	err := newTestClient(t, m, WithTimeout(time.Millisecond)).Close(t.Context(), docConversation)
+	assert.ErrorContains(t, err, "deadline exceeded")
+}
