@@ -1,0 +1,479 @@
+package certainly
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jarcoal/httpmock"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/botbridge/botbridge/handoff"
+	"github.com/botbridge/botbridge/internal/fakeserver"
+)
+
+var relayStart = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+
+var testConv = Conversation{BotID: testBot, UserID: testUser}
+
+// relayRig is a Relay on a mock Certainly and a fake clock, recording what
+// its callbacks get.
+type relayRig struct {
+	t     *testing.T
+	mock  *clientMock
+	clock *fakeserver.Clock
+	relay *Relay
+
+	mu          sync.Mutex
+	claims      []Conversation
+	forwarded   []*Message
+	errs        []error
+	transitions []handoff.Transition
+
+	// status answers Certainly's routes; 200 when absent.
+	status map[string]int // "GET handover", "POST handover", "GET takeover"
+}
+
+func newRelayRig(t *testing.T, edit func(*RelayConfig)) *relayRig {
+	t.Helper()
+	rig := &relayRig{t: t, clock: fakeserver.NewClock(relayStart), status: map[string]int{}}
+	rig.mock = newClientMock(t, func(req *http.Request) (*http.Response, error) {
+		route := req.Method + " handover"
+		if strings.Contains(req.URL.Path, "/takeover/") {
+			route = req.Method + " takeover"
+		}
+		rig.mu.Lock()
+		status, ok := rig.status[route]
+		rig.mu.Unlock()
+		if !ok {
+			status = http.StatusOK
+		}
+		return httpmock.NewStringResponse(status, `{"detail":"`+http.StatusText(status)+`"}`), nil
+	})
+	cfg := RelayConfig{
+		Client:   newTestClient(t, rig.mock),
+		Now:      rig.clock.Now,
+		ClaimEnd: "after-handover",
+		OnClaim: func(_ context.Context, conv Conversation, _ *Claim) error {
+			rig.mu.Lock()
+			defer rig.mu.Unlock()
+			rig.claims = append(rig.claims, conv)
+			return nil
+		},
+		OnUserMessage: func(_ context.Context, _ Conversation, m *Message) error {
+			rig.mu.Lock()
+			defer rig.mu.Unlock()
+			rig.forwarded = append(rig.forwarded, m)
+			return nil
+		},
+		OnError: func(_ Conversation, err error) {
+			rig.mu.Lock()
+			defer rig.mu.Unlock()
+			rig.errs = append(rig.errs, err)
+		},
+		OnTransition: func(_ Conversation, tr handoff.Transition) {
+			rig.mu.Lock()
+			defer rig.mu.Unlock()
+			rig.transitions = append(rig.transitions, tr)
+		},
+	}
+	if edit != nil {
+		edit(&cfg)
+	}
+	r, err := NewRelay(cfg)
+	require.NoError(t, err)
+	t.Cleanup(r.Close)
+	rig.relay = r
+	return rig
+}
+
+func (rig *relayRig) setStatus(route string, status int) {
+	rig.mu.Lock()
+	defer rig.mu.Unlock()
+	rig.status[route] = status
+}
+
+// handle delivers a webhook body to the relay.
+func (rig *relayRig) handle(body string) error {
+	rig.t.Helper()
+	ev, err := ParseEvent([]byte(body))
+	require.NoError(rig.t, err)
+	return rig.relay.Handle(context.Background(), ev)
+}
+
+// calls lists the requests Certainly got as "METHOD route?query".
+func (rig *relayRig) calls() []string {
+	var out []string
+	for _, r := range rig.mock.requests() {
+		route := "handover"
+		if strings.Contains(r.Path, "/takeover/") {
+			route = "takeover"
+		}
+		call := r.Method + " " + route
+		if r.RawQuery != "" {
+			call += "?" + r.RawQuery
+		}
+		out = append(out, call)
+	}
+	return out
+}
+
+func (rig *relayRig) state() handoff.State {
+	rig.t.Helper()
+	d, err := rig.relay.Controller().Decide(context.Background(), testConv.Key())
+	require.NoError(rig.t, err)
+	return d.State
+}
+
+func (rig *relayRig) sweep() int {
+	rig.t.Helper()
+	n, err := rig.relay.Sweep(context.Background())
+	require.NoError(rig.t, err)
+	return n
+}
+
+func (rig *relayRig) recorded() (claims []Conversation, forwarded []*Message, errs []error, transitions []handoff.Transition) {
+	rig.mu.Lock()
+	defer rig.mu.Unlock()
+	return append(claims, rig.claims...), append(forwarded, rig.forwarded...),
+		append(errs, rig.errs...), append(transitions, rig.transitions...)
+}
+
+// The whole flow: a claim hands the conversation over, the user's
+// messages reach the agent, the agent's replies reach the user and slide
+// the grace period, and when the agent has been silent for it, a sweep
+// hands the conversation back with one Takeover carrying ClaimEnd.
+func TestRelayFlow(t *testing.T) {
+	t.Parallel()
+	rig := newRelayRig(t, nil)
+	ctx := context.Background()
+
+	// Before any claim the bot owns the conversation: nothing is forwarded.
+	require.NoError(t, rig.handle(userMessage))
+	assert.Empty(t, rig.calls())
+	_, forwarded, _, _ := rig.recorded()
+	assert.Empty(t, forwarded)
+
+	// The claim: the bot goes into listen mode, the agents are told.
+	require.NoError(t, rig.handle(filledClaim))
+	assert.Equal(t, []string{"GET handover"}, rig.calls())
+	assert.Equal(t, handoff.Human, rig.state())
+	claims, _, _, _ := rig.recorded()
+	assert.Equal(t, []Conversation{testConv}, claims)
+
+	// The user writes: forwarded. The bot's and an agent's messages, and
+	// unknown payloads, are not the relay's business.
+	require.NoError(t, rig.handle(userMessage))
+	require.NoError(t, rig.handle(`{"interlocutor":"bot","message":"…","botId":"`+testBot+`","to":"`+testUser+`"}`))
+	require.NoError(t, rig.handle(`{"interlocutor":"agent","message":"…","botId":"`+testBot+`","to":"`+testUser+`"}`))
+	require.NoError(t, rig.handle(`{"event":"typing"}`))
+	_, forwarded, _, _ = rig.recorded()
+	require.Len(t, forwarded, 1)
+	assert.Equal(t, "Where is my parcel?", forwarded[0].Text)
+
+	// The agent answers, twice, 20 minutes apart: each slides the grace.
+	require.NoError(t, rig.relay.Reply(ctx, testConv, "Hello from Agent!"))
+	rig.clock.Advance(20 * time.Minute)
+	require.NoError(t, rig.relay.Reply(ctx, testConv, "It left the depot this morning."))
+	reqs := rig.mock.requests()
+	require.Len(t, reqs, 3)
+	assertRequest(t, reqs[1], http.MethodPost, testPrefix+"/"+testBot+"/handover/"+testUser+"/", docAgentMessage)
+
+	rig.clock.Advance(29 * time.Minute)
+	assert.Zero(t, rig.sweep(), "49 minutes after the claim, 29 after the last reply")
+	assert.Equal(t, handoff.Human, rig.state())
+
+	rig.clock.Advance(time.Minute)
+	assert.Equal(t, 1, rig.sweep())
+	assert.Equal(t, []string{"GET handover", "POST handover", "POST handover", "GET takeover?ClaimEnd=after-handover"}, rig.calls())
+	assert.Equal(t, handoff.Bot, rig.state())
+	_, _, errs, transitions := rig.recorded()
+	assert.Empty(t, errs)
+	last := transitions[len(transitions)-1]
+	assert.Equal(t, handoff.Expiry, last.Cause)
+	assert.Equal(t, handoff.Human, last.From)
+	assert.Equal(t, handoff.Bot, last.To)
+
+	// Handed back: nothing more is taken back, forwarded or sent.
+	rig.clock.Advance(time.Hour)
+	assert.Zero(t, rig.sweep())
+	require.NoError(t, rig.handle(userMessage))
+	assert.ErrorIs(t, rig.relay.Reply(ctx, testConv, "Anything else?"), ErrBotOwnsConversation)
+	assert.ErrorIs(t, rig.relay.Release(ctx, testConv, ""), ErrBotOwnsConversation)
+	assert.Len(t, rig.calls(), 4)
+	_, forwarded, _, _ = rig.recorded()
+	assert.Len(t, forwarded, 1)
+}
+
+// Release hands back with exactly one Takeover, and the grace period
+// running out later calls none.
+func TestRelayRelease(t *testing.T) {
+	t.Parallel()
+	rig := newRelayRig(t, nil)
+	ctx := context.Background()
+	require.NoError(t, rig.handle(filledClaim))
+	require.NoError(t, rig.relay.Release(ctx, testConv, "survey"))
+	assert.Equal(t, []string{"GET handover", "GET takeover?ClaimEnd=survey"}, rig.calls())
+	assert.Equal(t, handoff.Bot, rig.state())
+
+	rig.clock.Advance(2 * time.Hour)
+	assert.Zero(t, rig.sweep())
+	assert.ErrorIs(t, rig.relay.Release(ctx, testConv, "survey"), ErrBotOwnsConversation)
+	assert.Len(t, rig.calls(), 2, "one Takeover in all")
+
+	// Handover takes it again, without a claim.
+	require.NoError(t, rig.relay.Handover(ctx, testConv))
+	assert.Equal(t, handoff.Human, rig.state())
+	require.NoError(t, rig.relay.Release(ctx, testConv, ""))
+	assert.Equal(t, []string{"GET handover", "GET takeover?ClaimEnd=survey", "GET handover", "GET takeover"}, rig.calls())
+}
+
+// A grace period that ran out without a sweep: Release still makes the one
+// Takeover, with its own ClaimEnd, and no sweep makes another.
+func TestRelayReleaseAfterTheGraceRanOut(t *testing.T) {
+	t.Parallel()
+	rig := newRelayRig(t, nil)
+	require.NoError(t, rig.handle(filledClaim))
+	rig.clock.Advance(45 * time.Minute)
+	require.NoError(t, rig.relay.Release(context.Background(), testConv, "survey"))
+	assert.Zero(t, rig.sweep())
+	assert.Equal(t, []string{"GET handover", "GET takeover?ClaimEnd=survey"}, rig.calls())
+}
+
+// Reply on a grace period that ran out unswept refuses, and hands back.
+func TestRelayReplyAfterTheGraceRanOut(t *testing.T) {
+	t.Parallel()
+	rig := newRelayRig(t, nil)
+	require.NoError(t, rig.handle(filledClaim))
+	rig.clock.Advance(31 * time.Minute)
+	assert.ErrorIs(t, rig.relay.Reply(context.Background(), testConv, "Still there?"), ErrBotOwnsConversation)
+	require.NoError(t, rig.relay.wait(context.Background()))
+	assert.Equal(t, []string{"GET handover", "GET takeover?ClaimEnd=after-handover"}, rig.calls())
+}
+
+// A Handover Certainly refuses leaves the conversation with the bot and
+// fails the webhook, so Certainly may post the claim again; the retry
+// succeeds.
+func TestRelayHandoverFails(t *testing.T) {
+	t.Parallel()
+	rig := newRelayRig(t, nil)
+	rig.setStatus("GET handover", http.StatusNotFound)
+	err := rig.handle(filledClaim)
+	require.ErrorIs(t, err, ErrNotFound)
+	assert.Equal(t, handoff.Bot, rig.state())
+	require.NoError(t, rig.handle(userMessage))
+	claims, forwarded, _, _ := rig.recorded()
+	assert.Empty(t, claims)
+	assert.Empty(t, forwarded, "the bot answers the user")
+
+	rig.setStatus("GET handover", http.StatusOK)
+	require.NoError(t, rig.handle(filledClaim), "the same claim, posted again")
+	assert.Equal(t, handoff.Human, rig.state())
+	claims, _, _, _ = rig.recorded()
+	assert.Len(t, claims, 1)
+}
+
+// An automatic Takeover that fails is reported, and the conversation stays
+// with the human (the bot still listens), so the next grace period tries
+// again.
+func TestRelayAutomaticTakeoverFails(t *testing.T) {
+	t.Parallel()
+	rig := newRelayRig(t, nil)
+	require.NoError(t, rig.handle(filledClaim))
+	rig.setStatus("GET takeover", http.StatusInternalServerError)
+	rig.clock.Advance(30 * time.Minute)
+	assert.Equal(t, 1, rig.sweep())
+	_, _, errs, _ := rig.recorded()
+	require.Len(t, errs, 1)
+	assert.ErrorIs(t, errs[0], ErrServer)
+	assert.ErrorContains(t, errs[0], "certainly: Relay: automatic takeover: ")
+	assert.Equal(t, handoff.Human, rig.state())
+
+	require.NoError(t, rig.handle(userMessage))
+	_, forwarded, _, _ := rig.recorded()
+	assert.Len(t, forwarded, 1, "the user's messages still reach the agent")
+
+	rig.setStatus("GET takeover", http.StatusOK)
+	rig.clock.Advance(30 * time.Minute)
+	assert.Equal(t, 1, rig.sweep())
+	assert.Equal(t, handoff.Bot, rig.state())
+	assert.Equal(t, []string{"GET handover", "GET takeover?ClaimEnd=after-handover", "GET takeover?ClaimEnd=after-handover"}, rig.calls())
+
+	// A 404 cannot be cured: the conversation is gone at Certainly, and
+	// stays with the bot.
+	require.NoError(t, rig.handle(strings.Replace(filledClaim, "sess-81", "sess-82", 1)))
+	rig.setStatus("GET takeover", http.StatusNotFound)
+	rig.clock.Advance(30 * time.Minute)
+	assert.Equal(t, 1, rig.sweep())
+	assert.Equal(t, handoff.Bot, rig.state())
+}
+
+// A Release whose Takeover fails (after the retries) leaves the
+// conversation with the human, so Release can be called again.
+func TestRelayReleaseFails(t *testing.T) {
+	t.Parallel()
+	rig := newRelayRig(t, nil)
+	require.NoError(t, rig.handle(filledClaim))
+	rig.setStatus("GET takeover", http.StatusServiceUnavailable)
+	err := rig.relay.Release(context.Background(), testConv, "")
+	assert.ErrorIs(t, err, ErrServer)
+	assert.Equal(t, handoff.Human, rig.state())
+	assert.Len(t, rig.calls(), 4, "the Takeover GET was retried twice")
+
+	rig.setStatus("GET takeover", http.StatusOK)
+	require.NoError(t, rig.relay.Release(context.Background(), testConv, ""))
+	assert.Equal(t, handoff.Bot, rig.state())
+	_, _, errs, _ := rig.recorded()
+	assert.Empty(t, errs, "a Release's failure is returned, not reported")
+}
+
+// Outside business hours the claim is refused: no Handover, the bot keeps
+// the conversation.
+func TestRelayClaimOutsideHours(t *testing.T) {
+	t.Parallel()
+	rig := newRelayRig(t, func(cfg *RelayConfig) {
+		cfg.Policy.Calendar = handoff.CalendarFunc(func(time.Time) bool { return false })
+	})
+	require.NoError(t, rig.handle(filledClaim))
+	assert.Empty(t, rig.calls())
+	assert.Equal(t, handoff.Bot, rig.state())
+	claims, _, _, _ := rig.recorded()
+	assert.Empty(t, claims)
+}
+
+func TestRelayCallbackErrors(t *testing.T) {
+	t.Parallel()
+	boom := errors.New("desk unavailable")
+	rig := newRelayRig(t, func(cfg *RelayConfig) {
+		cfg.OnClaim = func(context.Context, Conversation, *Claim) error { return boom }
+		cfg.OnUserMessage = func(context.Context, Conversation, *Message) error { return boom }
+	})
+	err := rig.handle(filledClaim)
+	assert.ErrorIs(t, err, boom)
+	assert.EqualError(t, err, "certainly: Relay: OnClaim: desk unavailable")
+	assert.Equal(t, handoff.Human, rig.state(), "the bot is in listen mode all the same")
+	err = rig.handle(userMessage)
+	assert.EqualError(t, err, "certainly: Relay: OnUserMessage: desk unavailable")
+
+	err = rig.handle(`{"interlocutor":"user","message":"hi"}`)
+	assert.EqualError(t, err, "certainly: Relay: the message names no bot deployment (botId) or no user (userId, from)")
+	assert.EqualError(t, rig.relay.Handle(context.Background(), nil), "certainly: Relay: unexpected event <nil>")
+	assert.EqualError(t, rig.relay.Reply(context.Background(), Conversation{BotID: testBot}, "hi"), "certainly: Relay.Reply: UserID: required")
+	assert.ErrorIs(t, rig.relay.Release(context.Background(), testConv, "a\nb"), ErrValidation)
+}
+
+func TestNewRelayRefuses(t *testing.T) {
+	t.Parallel()
+	client, err := NewClient(testToken)
+	require.NoError(t, err)
+	fwd := func(context.Context, Conversation, *Message) error { return nil }
+	for _, tt := range []struct {
+		name string
+		cfg  RelayConfig
+		want string
+	}{
+		{"no client", RelayConfig{OnUserMessage: fwd}, "certainly: NewRelay: Client is nil (build one with NewClient)"},
+		{"zero client", RelayConfig{Client: &Client{}, OnUserMessage: fwd}, "certainly: NewRelay: Client is nil (build one with NewClient)"},
+		{"no OnUserMessage", RelayConfig{Client: client}, "certainly: NewRelay: OnUserMessage is nil"},
+		{"ClaimEnd", RelayConfig{Client: client, OnUserMessage: fwd, ClaimEnd: "a\x00"}, "certainly: NewRelay: ClaimEnd contains a control character"},
+		{"timeout", RelayConfig{Client: client, OnUserMessage: fwd, TakeoverTimeout: -1}, "certainly: NewRelay: TakeoverTimeout -1ns is negative"},
+		{"policy", RelayConfig{Client: client, OnUserMessage: fwd, Policy: handoff.Policy{Grace: -time.Minute}},
+			"certainly: NewRelay: handoff: Policy.Grace -1m0s is negative"},
+	} {
+		r, err := NewRelay(tt.cfg)
+		assert.Nil(t, r, tt.name)
+		assert.EqualError(t, err, tt.want, tt.name)
+	}
+}
+
+// Close waits for the automatic Takeovers in flight and leaves no
+// goroutine behind; one due after Close is reported, not made.
+func TestRelayClose(t *testing.T) {
+	// Not parallel: goleak looks at every goroutine in the process.
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+
+	release := make(chan struct{})
+	var arrived sync.WaitGroup
+	arrived.Add(1)
+	rig := newRelayRig(t, nil)
+	blocked := &blockingTransport{next: rig.mock.mt, release: release, arrived: &arrived}
+	client, err := NewClient(testToken, WithBaseURL(testBase), WithHTTPClient(&http.Client{Transport: blocked}))
+	require.NoError(t, err)
+	rig.relay.client = client
+
+	require.NoError(t, rig.handle(filledClaim))
+	rig.clock.Advance(30 * time.Minute)
+	n, err := rig.relay.ctl.Sweep(context.Background()) // starts the Takeover, does not wait
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	arrived.Wait() // the Takeover is at Certainly
+
+	closed := make(chan struct{})
+	go func() {
+		rig.relay.Close()
+		close(closed)
+	}()
+	select {
+	case <-closed:
+		t.Fatal("Close returned while a Takeover was in flight")
+	default:
+	}
+	close(release)
+	<-closed
+	assert.Equal(t, []string{"GET handover", "GET takeover?ClaimEnd=after-handover"}, rig.calls())
+
+	// After Close: handed back by a sweep, but no Takeover is made.
+	require.NoError(t, rig.handle(strings.Replace(filledClaim, "sess-81", "sess-82", 1)))
+	rig.clock.Advance(30 * time.Minute)
+	assert.Equal(t, 1, rig.sweep())
+	_, _, errs, _ := rig.recorded()
+	require.Len(t, errs, 1)
+	assert.ErrorIs(t, errs[0], ErrRelayClosed)
+	assert.Len(t, rig.calls(), 3)
+}
+
+// blockingTransport holds takeover requests until release is closed.
+type blockingTransport struct {
+	next    http.RoundTripper
+	release chan struct{}
+	arrived *sync.WaitGroup
+}
+
+func (b *blockingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if strings.Contains(req.URL.Path, "/takeover/") {
+		b.arrived.Done()
+		<-b.release
+	}
+	return b.next.RoundTrip(req)
+}
+
+// Run sweeps on its own until its context ends.
+func TestRelayRun(t *testing.T) {
+	t.Parallel()
+	rig := newRelayRig(t, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	assert.Error(t, rig.relay.Run(ctx, 0))
+	done := make(chan error, 1)
+	go func() { done <- rig.relay.Run(ctx, time.Millisecond) }()
+	cancel()
+	assert.ErrorIs(t, <-done, context.Canceled)
+}
+
+// Neither a Relay nor its config, printed, shows the token.
+func TestRelayRedactsToken(t *testing.T) {
+	t.Parallel()
+	rig := newRelayRig(t, nil)
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+		s := fmt.Sprintf(verb, rig.relay)
+		assert.NotContains(t, s, testToken, verb)
+		assert.Equal(t, "certainly.Relay{certainly.Client{https://certainly.test/base/, prefix /webbot/api/webchat, authorization: bearer [REDACTED]}}", s)
+		assert.NotContains(t, fmt.Sprintf(verb, RelayConfig{Client: rig.relay.client}), testToken, verb)
+	}
+}
