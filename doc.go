@@ -12,9 +12,10 @@
 //	munin/munintest      a fake Munin on a real HTTP server, with a dashboard human and fault injection
 //	moveo                Moveo.ai custom channel: sessions, user messages, handover, webhook events
 //	moveo/moveotest      a fake Moveo integration with a scriptable brain and a desk agent
-//	altabots             AltaBots.ai human desk: the three inbound endpoints and the two outbound calls  (planned)
-//	certainly            Certainly: hand over, send agent messages, take back                            (planned)
-//	<vendor>/<vendor>test  a fake of each other vendor, shaped like net/http/httptest                    (planned)
+//	altabots             AltaBots.ai human desk: the three calls AltaBots makes, the two calls back
+//	altabots/altabotstest  a fake AltaBots that escalates, chats, closes and enforces the first-reply deadline
+//	certainly            Certainly: hand over, send agent messages, take back; claim and message webhooks
+//	certainly/certainlytest  a fake Certainly bot deployment with listen mode and both webhooks
 //
 // The examples directory holds runnable programs; each runs offline against
 // the fakes:
@@ -72,6 +73,38 @@
 //	mux.Handle("POST /webhooks/munin", h)
 //
 // munintest is a fake Munin to run all of it against, offline.
+//
+// # altabots
+//
+// A human desk serves the three calls AltaBots makes when its agent hands a
+// user over, and answers through AltaBots' API; the handler keeps
+// AltaBots' 60-second first-reply rule when the humans are slower:
+//
+//	client, err := altabots.NewClient(apiKey)
+//	bearer, err := webhookverify.BearerToken(deskToken) // what AltaBots is configured to send
+//	h, err := altabots.NewHandler(desk, // one method per call: Establish, Chat, Close
+//		altabots.WithAuthenticator(bearer),
+//		altabots.WithAutoReply(client, "Thanks, a colleague will answer in a moment.", 45*time.Second))
+//	mux.Handle("/", h)
+//	...
+//	err = client.SendMessage(ctx, conversationID, "Hi, I'm Ana from support.")
+//
+// # certainly
+//
+// A third-party agent system receives Certainly's claim, puts the bot in
+// listen mode, relays the conversation and gives it back; Relay does the
+// wiring, with a handoff.Controller deciding when the agent's grace period
+// has run out:
+//
+//	client, err := certainly.NewClient(botToken)
+//	relay, err := certainly.NewRelay(certainly.RelayConfig{
+//		Client:        client,
+//		OnUserMessage: forwardToAgent, // the user wrote while a human owns the conversation
+//	})
+//	h, err := certainly.NewWebhookHandler(relay.Handle, certainly.WithAuthenticator(bearer))
+//	...
+//	err = relay.Reply(ctx, conv, "Hello from Agent!")
+//	err = relay.Release(ctx, conv, "") // the bot answers again
 //
 // # Conventions every package keeps
 //
