@@ -11,6 +11,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/botbridge/botbridge/internal/jsonscan"
 	"github.com/botbridge/botbridge/internal/transport"
 )
 
@@ -226,7 +227,7 @@ func (c *Client) Config(ctx context.Context, botID string) (*ChatConfig, error) 
 	if _, err := c.api.Do(ctx, &transport.Request{Method: http.MethodGet, Path: path}, &raw); err != nil {
 		return nil, err
 	}
-	if jsonKind(raw) != "object" {
+	if jsonscan.Kind(raw) != "object" {
 		return nil, fmt.Errorf("certainly: GET /%s: the answer is not a JSON object", path)
 	}
 	return &ChatConfig{Raw: raw}, nil

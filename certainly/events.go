@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	sjson "github.com/segmentio/encoding/json"
+
+	"github.com/botbridge/botbridge/internal/jsonscan"
 )
 
 // Event is one webhook payload from Certainly: a *Claim (the handover
@@ -191,13 +193,17 @@ const decodeFlags = sjson.DontMatchCaseInsensitiveStructFields
 // decodePayload checks that data is one JSON object and decodes the fields
 // the SDK reads.
 func decodePayload(data []byte, what string) (*payload, error) {
-	if kind := jsonKind(data); kind != "object" {
-		if kind == "" {
+	if kind := jsonscan.Kind(data); kind != "object" {
+		switch {
+		case kind != "":
+		case len(jsonscan.TrimSpace(data)) == 0:
 			kind = "nothing"
+		default:
+			kind = "invalid JSON"
 		}
 		return nil, &EventError{Payload: what, Reason: "want a JSON object, got " + kind}
 	}
-	if tooDeep(data) {
+	if jsonscan.DeeperThan(data, maxDepth) {
 		return nil, &EventError{Payload: what, Reason: "invalid JSON: nested more than " + strconv.Itoa(maxDepth) + " levels deep"}
 	}
 	w := new(payload)
@@ -205,7 +211,7 @@ func decodePayload(data []byte, what string) (*payload, error) {
 	switch {
 	case err != nil:
 		return nil, &EventError{Payload: what, Reason: "invalid JSON"}
-	case len(trimSpace(rest)) > 0:
+	case len(jsonscan.TrimSpace(rest)) > 0:
 		return nil, &EventError{Payload: what, Reason: "invalid JSON: data after the object"}
 	}
 	return w, nil
@@ -288,7 +294,7 @@ type jsonText struct {
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (t *jsonText) UnmarshalJSON(b []byte) error {
-	switch k := jsonKind(b); k {
+	switch k := jsonscan.Kind(b); k {
 	case "null":
 		t.kind, t.s = kindNull, ""
 	case "number":
@@ -379,7 +385,7 @@ type jsonObject struct {
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (o *jsonObject) UnmarshalJSON(b []byte) error {
-	if jsonKind(b) != "object" {
+	if jsonscan.Kind(b) != "object" {
 		o.m = nil
 		return nil
 	}
@@ -391,63 +397,4 @@ func (o *jsonObject) UnmarshalJSON(b []byte) error {
 	}
 	o.m = m
 	return nil
-}
-
-// jsonKind names the JSON kind raw starts with, or "" when it is none.
-func jsonKind(raw []byte) string {
-	raw = trimSpace(raw)
-	if len(raw) == 0 {
-		return ""
-	}
-	switch c := raw[0]; {
-	case c == '{':
-		return "object"
-	case c == '[':
-		return "array"
-	case c == '"':
-		return "string"
-	case c == 't' || c == 'f':
-		return "boolean"
-	case c == 'n':
-		return "null"
-	case c == '-' || (c >= '0' && c <= '9'):
-		return "number"
-	}
-	return "invalid JSON"
-}
-
-// trimSpace drops the JSON white space raw starts with.
-func trimSpace(raw []byte) []byte {
-	for len(raw) > 0 && (raw[0] == ' ' || raw[0] == '\t' || raw[0] == '\r' || raw[0] == '\n') {
-		raw = raw[1:]
-	}
-	return raw
-}
-
-// tooDeep reports whether data nests objects and arrays more than maxDepth
-// deep, without decoding it.
-func tooDeep(data []byte) bool {
-	if bytes.Count(data, []byte{'{'})+bytes.Count(data, []byte{'['}) <= maxDepth {
-		return false
-	}
-	depth, inString := 0, false
-	for i := 0; i < len(data); i++ {
-		switch c := data[i]; {
-		case inString:
-			if c == '\\' {
-				i++
-			} else if c == '"' {
-				inString = false
-			}
-		case c == '"':
-			inString = true
-		case c == '{' || c == '[':
-			if depth++; depth > maxDepth {
-				return true
-			}
-		case c == '}' || c == ']':
-			depth--
-		}
-	}
-	return false
 }

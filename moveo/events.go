@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/segmentio/encoding/json"
+
+	"github.com/botbridge/botbridge/internal/jsonscan"
 )
 
 // This file holds the webhook events Moveo sends a custom channel
@@ -366,7 +368,7 @@ func parseEvent(data []byte) (Event, error) {
 	if err := wantObject(data, ""); err != nil {
 		return nil, err
 	}
-	if tooDeep(data) {
+	if jsonscan.DeeperThan(data, maxDepth) {
 		return nil, &EventError{Reason: "invalid JSON: nested more than " + strconv.Itoa(maxDepth) + " levels deep"}
 	}
 	var w wireBase[json.RawMessage]
@@ -381,7 +383,7 @@ func parseEvent(data []byte) (Event, error) {
 	if w.Type == "" {
 		return nil, &EventError{Field: "event_type", Reason: "missing"}
 	}
-	if isNull(w.Timestamp) {
+	if jsonscan.IsNull(w.Timestamp) {
 		return nil, &EventError{Field: "timestamp", Reason: "missing"}
 	}
 	ms, reason := parseMillis(w.Timestamp)
@@ -398,7 +400,7 @@ func parseEvent(data []byte) (Event, error) {
 		Timestamp:         time.UnixMilli(ms).UTC(),
 		TimestampMillis:   ms,
 	}
-	if !isNull(w.Context) {
+	if !jsonscan.IsNull(w.Context) {
 		if err := wantObject(w.Context, "context"); err != nil {
 			return nil, err
 		}
@@ -413,7 +415,7 @@ func parseEvent(data []byte) (Event, error) {
 		switch {
 		case responses != nil:
 			e.Output.Responses, err = parseResponses(responses, "output")
-		case !isNull(w.Output):
+		case !jsonscan.IsNull(w.Output):
 			e.Output, err = parseOutput(w.Output, "output")
 		}
 		if err != nil {
@@ -494,13 +496,13 @@ func parseResponses(raw []json.RawMessage, path string) ([]Response, error) {
 // fast path's errors are not reported (the slow path names them).
 func parseFast(data []byte, v any) bool {
 	rest, err := json.Parse(data, v, decodeFlags)
-	return err == nil && len(bytes.TrimLeft(rest, " \t\r\n")) == 0
+	return err == nil && len(jsonscan.TrimSpace(rest)) == 0
 }
 
 // parseMillis reads a JSON integer of milliseconds. reason is empty on
 // success.
 func parseMillis(raw []byte) (ms int64, reason string) {
-	if kind := jsonKind(raw); kind != "number" {
+	if kind := jsonscan.Kind(raw); kind != "number" {
 		return 0, "want an integer number of milliseconds, got " + kind
 	}
 	ms, err := strconv.ParseInt(string(raw), 10, 64)
@@ -514,7 +516,7 @@ func parseMillis(raw []byte) (ms int64, reason string) {
 // a dot) in its errors.
 func decode(data []byte, v any, path string) error {
 	rest, err := json.Parse(data, v, decodeFlags)
-	if err == nil && len(bytes.TrimLeft(rest, " \t\r\n")) > 0 {
+	if err == nil && len(jsonscan.TrimSpace(rest)) > 0 {
 		return &EventError{Field: strings.TrimSuffix(path, "."), Reason: "invalid JSON: data after the value"}
 	}
 	switch e := err.(type) {
@@ -591,7 +593,7 @@ func valueKind(v string) string {
 			return kind
 		}
 	}
-	if k := jsonKind([]byte(v)); k != "" {
+	if k := jsonscan.Kind([]byte(v)); k != "" {
 		return k
 	}
 	return "another JSON type"
@@ -599,11 +601,11 @@ func valueKind(v string) string {
 
 // wantObject reports, at path, that raw is not a JSON object.
 func wantObject(raw []byte, path string) error {
-	raw = bytes.TrimLeft(raw, " \t\r\n")
+	raw = jsonscan.TrimSpace(raw)
 	if len(raw) > 0 && raw[0] == '{' {
 		return nil
 	}
-	kind := jsonKind(raw)
+	kind := jsonscan.Kind(raw)
 	if kind == "" {
 		kind = "nothing"
 	}
@@ -611,59 +613,6 @@ func wantObject(raw []byte, path string) error {
 		return &EventError{Reason: "want a JSON object, got " + kind}
 	}
 	return &EventError{Field: path, Reason: "want an object, got " + kind}
-}
-
-// jsonKind names the JSON kind raw starts with, or "" when it is none.
-func jsonKind(raw []byte) string {
-	raw = bytes.TrimLeft(raw, " \t\r\n")
-	if len(raw) == 0 {
-		return ""
-	}
-	switch c := raw[0]; {
-	case c == '{':
-		return "object"
-	case c == '[':
-		return "array"
-	case c == '"':
-		return "string"
-	case c == 't' || c == 'f':
-		return "boolean"
-	case c == 'n':
-		return "null"
-	case c == '-' || ('0' <= c && c <= '9'):
-		return "number"
-	}
-	return ""
-}
-
-func isNull(raw []byte) bool { return len(raw) == 0 || string(raw) == "null" }
-
-// tooDeep reports whether data nests objects and arrays more than maxDepth
-// deep, without decoding it.
-func tooDeep(data []byte) bool {
-	if len(data) <= maxDepth || bytes.Count(data, []byte{'{'})+bytes.Count(data, []byte{'['}) <= maxDepth {
-		return false
-	}
-	depth, inString := 0, false
-	for i := 0; i < len(data); i++ {
-		switch c := data[i]; {
-		case inString:
-			if c == '\\' {
-				i++
-			} else if c == '"' {
-				inString = false
-			}
-		case c == '"':
-			inString = true
-		case c == '{' || c == '[':
-			if depth++; depth > maxDepth {
-				return true
-			}
-		case c == '}' || c == ']':
-			depth--
-		}
-	}
-	return false
 }
 
 // oneLine escapes control characters so an error stays on one line.

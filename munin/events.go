@@ -10,6 +10,8 @@ import (
 	"unicode"
 
 	"github.com/segmentio/encoding/json"
+
+	"github.com/botbridge/botbridge/internal/jsonscan"
 )
 
 // This file holds the webhook events Munin delivers (munin-api-reference.md
@@ -377,25 +379,25 @@ type wireEnvelope struct {
 // so data must not change afterwards. The webhook handler passes the body
 // it read, which nobody else holds.
 func parseEvent(data []byte) (Event, error) {
-	if len(data) > maxDepth && nestedTooDeeply(data) {
+	if jsonscan.DeeperThan(data, maxDepth) {
 		return nil, &EventError{Reason: "invalid JSON: nested too deeply"}
 	}
 	var w wireEnvelope
 	if err := decode(data, &w, ""); err != nil {
 		return nil, err
 	}
-	if b := bytes.TrimLeft(data, " \t\r\n"); len(b) == 0 || b[0] != '{' {
+	if b := jsonscan.TrimSpace(data); len(b) == 0 || b[0] != '{' {
 		// null: any other value that is not an object failed to decode.
-		return nil, &EventError{Reason: "want a JSON object, got " + jsonKind(b)}
+		return nil, &EventError{Reason: "want a JSON object, got " + jsonscan.Kind(b)}
 	}
 	if w.Type == "" {
 		return nil, &EventError{Field: "type", Reason: "missing"}
 	}
 	stamp, field := w.CreatedAt, "createdAt"
-	if isNull(stamp) && !isNull(w.OccurredAt) {
+	if jsonscan.IsNull(stamp) && !jsonscan.IsNull(w.OccurredAt) {
 		stamp, field = w.OccurredAt, "occurredAt"
 	}
-	if isNull(stamp) {
+	if jsonscan.IsNull(stamp) {
 		return nil, &EventError{Field: "createdAt", Reason: "missing"}
 	}
 	createdAt, reason := parseTime(stamp)
@@ -403,7 +405,7 @@ func parseEvent(data []byte) (Event, error) {
 		return nil, &EventError{Field: field, Reason: reason}
 	}
 	env := Envelope{Type: w.Type, ID: w.ID, OrgID: w.OrgID, CorrelationID: w.CorrelationID, CreatedAt: createdAt}
-	if !isNull(w.Payload) {
+	if !jsonscan.IsNull(w.Payload) {
 		env.Payload = w.Payload
 	}
 
@@ -414,7 +416,7 @@ func parseEvent(data []byte) (Event, error) {
 	case env.Payload == nil:
 		return nil, &EventError{Field: "payload", Reason: "missing"}
 	case env.Payload[0] != '{':
-		return nil, &EventError{Field: "payload", Reason: "want an object, got " + jsonKind(env.Payload)}
+		return nil, &EventError{Field: "payload", Reason: "want an object, got " + jsonscan.Kind(env.Payload)}
 	}
 	if err := decode(env.Payload, ev.payloadFields(), "payload."); err != nil {
 		return nil, err
@@ -422,9 +424,6 @@ func parseEvent(data []byte) (Event, error) {
 	*ev.EventEnvelope() = env
 	return ev, nil
 }
-
-// isNull reports whether a raw value is absent or null.
-func isNull(raw []byte) bool { return len(raw) == 0 || string(raw) == "null" }
 
 // typedEvent is an event of a type this package knows. payloadFields
 // returns a pointer to what its payload is decoded into and encoded from:
@@ -499,32 +498,6 @@ func decode(data []byte, v any, path string) error {
 	return &EventError{Field: strings.TrimSuffix(path, "."), Reason: oneLine(err.Error())}
 }
 
-// nestedTooDeeply reports whether data nests arrays and objects more than
-// maxDepth levels deep, counting the brackets outside strings. The decoder
-// recurses for each level and has no limit of its own.
-func nestedTooDeeply(data []byte) bool {
-	depth, inString := 0, false
-	for i := 0; i < len(data); i++ {
-		switch c := data[i]; {
-		case inString:
-			if c == '\\' {
-				i++ // the escaped byte cannot end the string
-			} else if c == '"' {
-				inString = false
-			}
-		case c == '"':
-			inString = true
-		case c == '{' || c == '[':
-			if depth++; depth > maxDepth {
-				return true
-			}
-		case c == '}' || c == ']':
-			depth--
-		}
-	}
-	return false
-}
-
 // syntaxReason is the decoder's description of a syntax error, on one line,
 // without the "json: " in front and the piece of the input it quotes after
 // ": ".
@@ -553,7 +526,7 @@ func typeError(e *json.UnmarshalTypeError, path string) *EventError {
 	}
 	got := ""
 	if v, err := strconv.Unquote(e.Value); err == nil {
-		got = jsonKind([]byte(v))
+		got = jsonscan.Kind([]byte(v))
 	} else if strings.HasPrefix(e.Value, "number") {
 		got = "number"
 	}
@@ -579,36 +552,13 @@ func typeError(e *json.UnmarshalTypeError, path string) *EventError {
 	return &EventError{Field: field, Reason: "want " + want + ", got " + got}
 }
 
-// jsonKind names the kind of the JSON value that starts raw, or returns ""
-// if none does.
-func jsonKind(raw []byte) string {
-	if len(raw) == 0 {
-		return ""
-	}
-	switch c := raw[0]; {
-	case c == '"':
-		return "string"
-	case c == '[':
-		return "array"
-	case c == 't', c == 'f':
-		return "boolean"
-	case c == 'n':
-		return "null"
-	case c == '{':
-		return "object"
-	case c == '-', '0' <= c && c <= '9':
-		return "number"
-	}
-	return ""
-}
-
 // parseTime reads a JSON string holding an RFC 3339 time, as time.Parse
 // does, into UTC, where it must be within the years 0000–9999 (what RFC 3339,
 // and MarshalJSON, can write). reason is empty on success, else says what is
 // wrong, quoting at most a little of the value.
 func parseTime(raw []byte) (t time.Time, reason string) {
-	if jsonKind(raw) != "string" {
-		return time.Time{}, "want an RFC 3339 time string, got " + jsonKind(raw)
+	if jsonscan.Kind(raw) != "string" {
+		return time.Time{}, "want an RFC 3339 time string, got " + jsonscan.Kind(raw)
 	}
 	var s string
 	if _, err := json.Parse(raw, &s, decodeFlags); err != nil {
