@@ -77,10 +77,7 @@ func WithMaxBodyBytes(n int64) WebhookOption {
 // payload kind, the bot and user ids and the reason; never a credential or
 // message text.
 func WithWebhookLogger(logger *slog.Logger) WebhookOption {
-	return func(c *webhookConfig) error {
-		c.Logger = logger
-		return nil
-	}
+	return func(c *webhookConfig) error { return c.SetLogger(logger) }
 }
 
 // NewWebhookHandler returns the http.Handler for Certainly's webhooks: the

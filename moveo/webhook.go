@@ -113,10 +113,7 @@ func WithMaxBodyBytes(n int64) WebhookOption {
 // logs nothing. Lines carry the status, the event type, request id and
 // session id, and the reason; never a signature or a secret.
 func WithWebhookLogger(logger *slog.Logger) WebhookOption {
-	return func(c *webhookConfig) error {
-		c.Logger = logger
-		return nil
-	}
+	return func(c *webhookConfig) error { return c.SetLogger(logger) }
 }
 
 // NewWebhookHandler returns the http.Handler for the integration's

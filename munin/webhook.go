@@ -107,10 +107,7 @@ func WithMaxBodyBytes(n int64) WebhookOption {
 // it the handler logs nothing. Lines carry the status, the delivery id, the
 // event type and id, and the reason; never a signature or a secret.
 func WithWebhookLogger(logger *slog.Logger) WebhookOption {
-	return func(c *webhookConfig) error {
-		c.Logger = logger
-		return nil
-	}
+	return func(c *webhookConfig) error { return c.SetLogger(logger) }
 }
 
 // NewWebhookHandler returns the http.Handler for the URL a Munin webhook

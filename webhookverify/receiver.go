@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -53,7 +54,9 @@ type ReceiverConfig[E any] struct {
 	Skew   time.Duration
 	Now    func() time.Time
 	// Deduper remembers handled keys; nil means a MemoryDeduper with DefaultDedupeCapacity keys kept
-	// for Window+Skew (DefaultDedupeTTL when Window is 0), on Now.
+	// for Window+Skew (DefaultDedupeTTL when Window is 0), on Now. That default is built on the
+	// first delivery Parse gives a key, so a vendor whose events carry none (Certainly) never pays
+	// for one.
 	Deduper Deduper
 
 	// StaleStatus answers an event older than Window (400 when 0). A 2xx here acknowledges the
@@ -103,7 +106,9 @@ type Receiver[E any] struct {
 	handle          func(context.Context, E) error
 	window, skew    time.Duration
 	now             func() time.Time
-	dedupe          Deduper
+	dedupe          Deduper // the configured one; the default once deduper has built it
+	dedupeOnce      sync.Once
+	dedupeTTL       time.Duration // of the default MemoryDeduper
 	stale, inFlight int
 	readError       int
 	logger          *slog.Logger
@@ -152,12 +157,9 @@ func NewReceiver[E any](c ReceiverConfig[E]) (*Receiver[E], error) {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	if c.Deduper == nil {
-		ttl := c.Window + c.Skew
-		if c.Window == 0 {
-			ttl = DefaultDedupeTTL
-		}
-		c.Deduper = NewMemoryDeduper(DefaultDedupeCapacity, ttl, WithDedupeClock(c.Now))
+	ttl := c.Window + c.Skew // of the default Deduper, built when first needed
+	if c.Window == 0 {
+		ttl = DefaultDedupeTTL
 	}
 	if c.Name == "" {
 		c.Name = "webhook"
@@ -176,7 +178,7 @@ func NewReceiver[E any](c ReceiverConfig[E]) (*Receiver[E], error) {
 	return &Receiver[E]{
 		verifier: c.Verifier, auth: c.Authenticator, header: c.SignatureHeader, maxBytes: c.MaxBodyBytes,
 		parse: c.Parse, context: c.Context, handle: c.Handle,
-		window: c.Window, skew: c.Skew, now: c.Now, dedupe: c.Deduper,
+		window: c.Window, skew: c.Skew, now: c.Now, dedupe: c.Deduper, dedupeTTL: ttl,
 		stale: c.StaleStatus, inFlight: c.InFlightStatus, readError: c.ReadErrorStatus,
 		logger: c.Logger, logAttrs: c.LogAttrs, name: c.Name, stamp: c.TimestampName,
 		msg: receiverMessages{
@@ -251,7 +253,7 @@ func (rc *Receiver[E]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ctx = rc.context(r, ev)
 	}
 	if key != "" {
-		state, err := rc.dedupe.Begin(ctx, key)
+		state, err := rc.deduper().Begin(ctx, key)
 		switch {
 		case err != nil:
 			rc.answer(w, r, slog.LevelError, http.StatusInternalServerError, ev, rc.msg.dedupeFailed, err)
@@ -308,13 +310,23 @@ func (rc *Receiver[E]) call(ctx context.Context, key string, ev E) (err error) {
 	return err
 }
 
+// deduper returns the Deduper: the configured one, or the default MemoryDeduper, built on first use.
+func (rc *Receiver[E]) deduper() Deduper {
+	rc.dedupeOnce.Do(func() {
+		if rc.dedupe == nil {
+			rc.dedupe = NewMemoryDeduper(DefaultDedupeCapacity, rc.dedupeTTL, WithDedupeClock(rc.now))
+		}
+	})
+	return rc.dedupe
+}
+
 // end settles a dedupe claim, even when the request's context is done (the callback has run; the
 // record of it must not be lost).
 func (rc *Receiver[E]) end(ctx context.Context, key string, handled bool) {
 	if ctx.Err() != nil {
 		ctx = context.WithoutCancel(ctx)
 	}
-	if err := rc.dedupe.End(ctx, key, handled); err != nil && rc.logger != nil {
+	if err := rc.deduper().End(ctx, key, handled); err != nil && rc.logger != nil {
 		rc.logger.LogAttrs(ctx, slog.LevelError, rc.msg.settle,
 			slog.String("dedupe_key", key), slog.Bool("handled", handled), slog.String("error", err.Error()))
 	}
@@ -370,6 +382,13 @@ func (c *ReceiverConfig[E]) SetDeduper(d Deduper) error {
 		return errors.New("WithDeduper: nil Deduper")
 	}
 	c.Deduper = d
+	return nil
+}
+
+// SetLogger sets Logger; nil keeps the receiver silent. It accepts every logger, and returns an error
+// only so that a vendor's WithWebhookLogger is one line over it, like the other options.
+func (c *ReceiverConfig[E]) SetLogger(logger *slog.Logger) error {
+	c.Logger = logger
 	return nil
 }
 

@@ -258,6 +258,8 @@ func TestReceiverConfigSetters(t *testing.T) {
 	assert.EqualError(t, c.SetClock(nil), "WithClock: nil clock")
 	assert.EqualError(t, c.SetDeduper(nil), "WithDeduper: nil Deduper")
 	assert.EqualError(t, c.SetMaxBodyBytes(-1), "WithMaxBodyBytes: -1 is not positive")
+	require.NoError(t, c.SetLogger(nil), "nil keeps the receiver silent")
+	assert.Nil(t, c.Logger)
 	assert.Zero(t, c.Window)
 	assert.Zero(t, c.MaxBodyBytes)
 
@@ -270,4 +272,72 @@ func TestReceiverConfigSetters(t *testing.T) {
 	assert.Equal(t, rcvNow, c.Now())
 	assert.Same(t, d, c.Deduper)
 	assert.Equal(t, int64(10), c.MaxBodyBytes)
+	logger := slog.New(slog.DiscardHandler)
+	require.NoError(t, c.SetLogger(logger))
+	assert.Same(t, logger, c.Logger)
+}
+
+// A receiver whose vendor gives no dedupe key (Certainly) builds no
+// Deduper: making one costs what making one with its own Deduper costs.
+// Not parallel: AllocsPerRun counts every allocation in the process.
+func TestReceiverBuildsTheDefaultDeduperOnlyWhenAKeyNeedsIt(t *testing.T) {
+	var got []string
+	var fnErr error
+	keyless := rcvConfig(t, &got, &fnErr)
+	keyless.Window = 0
+	keyless.Parse = func(r *http.Request, body []byte) (rcvEvent, time.Time, string, error) {
+		ev, _, _, err := rcvParse(r, body)
+		return ev, time.Time{}, "", err
+	}
+	own := keyless
+	own.Deduper = webhookverify.NewMemoryDeduper(0, 0)
+	build := func(cfg webhookverify.ReceiverConfig[rcvEvent]) float64 {
+		return testing.AllocsPerRun(100, func() {
+			if _, err := webhookverify.NewReceiver(cfg); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	assert.Equal(t, build(own), build(keyless))
+
+	// Without keys every delivery reaches Handle, a redelivery too.
+	rc, err := webhookverify.NewReceiver(keyless)
+	require.NoError(t, err)
+	for range 2 {
+		assert.Equal(t, http.StatusNoContent, rcvServe(rc, http.MethodPost, rcvBody("e1", rcvNow), rcvSecret).Code)
+	}
+	assert.Equal(t, []string{"e1", "e1"}, got)
+}
+
+// The default Deduper, built on first use, is one for all requests: of
+// concurrent first deliveries of one key, exactly one is handled.
+func TestReceiverDefaultDeduperFirstUseIsShared(t *testing.T) {
+	t.Parallel()
+	const n = 8
+	var got []string
+	var fnErr error
+	cfg := rcvConfig(t, &got, &fnErr)
+	started, release := make(chan struct{}), make(chan struct{})
+	handle := cfg.Handle
+	cfg.Handle = func(ctx context.Context, ev rcvEvent) error {
+		close(started) // a second call would panic
+		<-release
+		return handle(ctx, ev)
+	}
+	rc, err := webhookverify.NewReceiver(cfg)
+	require.NoError(t, err)
+
+	codes := make(chan int, n)
+	for range n {
+		go func() { codes <- rcvServe(rc, http.MethodPost, rcvBody("e1", rcvNow), rcvSecret).Code }()
+	}
+	// While the first is in Handle, every other one finds the key in flight.
+	for range n - 1 {
+		assert.Equal(t, http.StatusConflict, <-codes)
+	}
+	<-started
+	close(release)
+	assert.Equal(t, http.StatusNoContent, <-codes)
+	assert.Equal(t, http.StatusOK, rcvServe(rc, http.MethodPost, rcvBody("e1", rcvNow), rcvSecret).Code)
+	assert.Equal(t, []string{"e1"}, got)
 }
