@@ -2,7 +2,6 @@ package altabots
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -40,7 +39,7 @@ const (
 // code is present and neither 0 nor 200, because AltaBots' endpoint pages
 // report failures in the body (its HTTP status then follows the code:
 // 400xx → 400, 401xx → 401, 403xx → 403, 404xx → 404, 429xx → 429, any
-// other → 500).
+// other → 500). Any other 2xx, JSON or not, is a success.
 //
 // Retries follow the transport's rule (connection errors, 429, 502, 503,
 // 504). AltaBots documents neither retries nor idempotency. SendMessage
@@ -55,9 +54,8 @@ const (
 // resets (X-RateLimit-Reset), if that is within WithRetry's longest wait;
 // otherwise the error comes back at once with RetryAfter and RateLimit set.
 type Client struct {
-	api    *transport.Client
-	redact *strings.Replacer // the key, for errors made from 2xx bodies
-	now    func() time.Time  // the timestamp of each call
+	api *transport.Client
+	now func() time.Time // the timestamp of each call; the transport's clock too
 
 	observers *replyObservers
 }
@@ -88,22 +86,21 @@ func NewClient(apiKey string, opts ...Option) (*Client, error) {
 			return nil, fmt.Errorf("altabots: %w", err)
 		}
 	}
+	c := &Client{now: time.Now, observers: &replyObservers{}}
 	key := transport.NewSecret(apiKey)
 	cfg := s.config
 	cfg.Secrets = append(cfg.Secrets, key)
 	cfg.Authorize = func(h http.Header) { h.Set("Authorization", "Bearer "+key.Value()) }
 	cfg.DecodeError = decodeError
+	cfg.CheckSuccess = checkSuccess
 	cfg.RetryAfter = retryAfter
+	cfg.Now = func() time.Time { return c.now() }
 	api, err := transport.New(cfg)
 	if err != nil {
 		return nil, err
 	}
-	return &Client{
-		api:       api,
-		redact:    transport.Redactor(cfg.Secrets),
-		now:       time.Now,
-		observers: &replyObservers{},
-	}, nil
+	c.api = api
+	return c, nil
 }
 
 // retryAfter is how long an answer asks the client to wait: its
@@ -159,6 +156,8 @@ func (c *Client) SendMessage(ctx context.Context, conversationID, body string) e
 		return &inputError{op: op, field: "conversation_id", problem: "is required"}
 	case body == "":
 		return &inputError{op: op, field: "body", problem: "is required"}
+	case !c.built():
+		return errNotBuilt
 	}
 	err := c.call(ctx, &transport.Request{
 		Method: http.MethodPost,
@@ -177,8 +176,11 @@ func (c *Client) SendMessage(ctx context.Context, conversationID, body string) e
 // sending with an error matching ErrValidation. Close is retried like an
 // idempotent call; see the Client doc.
 func (c *Client) Close(ctx context.Context, conversationID string) error {
-	if conversationID == "" {
+	switch {
+	case conversationID == "":
 		return &inputError{op: "Close", field: "conversation_id", problem: "is required"}
+	case !c.built():
+		return errNotBuilt
 	}
 	return c.call(ctx, &transport.Request{
 		Method:     http.MethodPost,
@@ -188,39 +190,20 @@ func (c *Client) Close(ctx context.Context, conversationID string) error {
 	})
 }
 
-// call sends req and turns a 2xx that reports a failure into an *APIError.
+// call sends req. The answer's body is read by checkSuccess only: a 2xx
+// that reports a failure is an *APIError, and any other 2xx (JSON or not)
+// is a success.
 func (c *Client) call(ctx context.Context, req *transport.Request) error {
-	var body json.RawMessage
-	resp, err := c.api.Do(ctx, req, &body)
-	if err != nil {
-		return err
-	}
-	code, message, failed := failureIn(body)
-	if !failed {
-		return nil
-	}
-	status := statusOfCode(code)
-	e := transport.NewAPIError("altabots", req.Method, "/"+req.Path, status,
-		c.redactText(code), c.redactText(message), codeKind(code))
-	e.RequestID = c.redactText(resp.RequestID)
-	now := c.now()
-	e.RateLimit = transport.ParseRateLimit(resp.Header, now)
-	if wait, ok := retryAfter(resp.Header, now); ok && status == http.StatusTooManyRequests {
-		e.RetryAfter = wait
-	}
-	const maxBody = 4 << 10 // as transport's APIError.Body
-	raw := []byte(c.redactText(string(body)))
-	e.Body = raw[:min(len(raw), maxBody)]
-	return e
+	_, err := c.api.Do(ctx, req, nil)
+	return err
 }
 
-// redactText removes the key from what AltaBots sent back.
-func (c *Client) redactText(s string) string {
-	if c.redact == nil || s == "" {
-		return s
-	}
-	return c.redact.Replace(s)
-}
+// built reports whether NewClient built c. A Client{} or a nil *Client
+// refuses calls with errNotBuilt instead of panicking.
+func (c *Client) built() bool { return c != nil && c.api != nil }
+
+// errNotBuilt is the error of a Client that NewClient did not build.
+var errNotBuilt = errors.New("altabots: Client not built by NewClient")
 
 // isSpaceOrControl reports the runes no API key holds.
 func isSpaceOrControl(r rune) bool { return r <= ' ' || r == 0x7f }

@@ -16,18 +16,20 @@
 //	AltaBots ◄── POST /v1/human/close ─────────── desk (Client.Close)
 //
 // After a successful establish the desk must send a first reply within
-// AltaBots' waiting time (WaitingTime, 60 seconds by default), or AltaBots
-// ends the handoff. [WithAutoReply] sends one for a desk that is slower.
+// AltaBots' waiting time ([WaitingTime], 60 seconds by default), or
+// AltaBots ends the handoff. [WithAutoReply] sends one for a desk that is
+// slower, and [Hooks] report it.
 //
 // # Handler
 //
 // [NewHandler] serves the three endpoints for a [Desk], an interface with
 // one method per endpoint that receives the decoded, validated request
-// ([EstablishRequest], [ChatRequest], [CloseRequest]). AltaBots signs
-// nothing, so the handler checks a credential the agent's webhook settings
-// send (a webhookverify.Authenticator: a bearer token or Basic credentials
-// compared in constant time, optionally with a source-IP allowlist); running
-// without one takes the explicitly named [WithoutAuthentication]:
+// ([EstablishRequest], [ChatRequest], [CloseRequest]). AltaBots documents
+// no signature for these calls, so the handler checks a credential before
+// it reads the body: a webhookverify.Authenticator, such as the bearer
+// token or Basic credentials of AltaBots' webhook settings (compared in
+// constant time), optionally with a source-IP allowlist. Running without
+// one takes the explicitly named [WithoutAuthentication]:
 //
 //	auth, err := webhookverify.BearerToken(os.Getenv("ALTABOTS_WEBHOOK_TOKEN"))
 //	client, err := altabots.NewClient(os.Getenv("ALTABOTS_API_KEY"))
@@ -103,6 +105,7 @@
 //     {"code":0,"message":"success"} with 200, and the client takes a 2xx
 //     whose code is absent, 0 or 200 as success and any other code as a
 //     failure (an *APIError whose status follows the code: 40127 → 401).
+//     A 2xx whose body is not JSON is a success.
 //   - The page documents no status for refusals: the handler answers the
 //     HTTP status that fits with code status×100.
 //   - Error bodies come in two shapes, {code, message} on the endpoint pages

@@ -105,34 +105,47 @@ func decodeError(status int, header http.Header, body []byte) (code, message str
 	}
 	var nested map[string]json.RawMessage
 	if raw, ok := fields["error"]; ok && json.Unmarshal(raw, &nested) == nil && nested != nil {
-		code, message = textOf(nested["code"]), textOf(nested["message"])
+		code, message = transport.JSONText(nested["code"]), transport.JSONText(nested["message"])
 		if message == "" {
-			message = textOf(nested["status"])
+			message = transport.JSONText(nested["status"])
 		}
 	}
 	if code == "" && message == "" {
 		code, message, _ = transport.DecodeErrorBody(status, header, body)
 	}
-	if !isCodeWord(code) {
+	if !transport.IsCodeWord(code) {
 		code = ""
 	}
 	return code, message, codeKind(code)
 }
 
+// checkSuccess is the client's transport.SuccessCheck: a 2xx whose body
+// reports a failure (failureIn) becomes an *APIError with the status its
+// code stands for (statusOfCode) and the code's sentinel.
+func checkSuccess(_ int, _ http.Header, body []byte) *transport.Failure {
+	code, message, failed := failureIn(body)
+	if !failed {
+		return nil
+	}
+	return &transport.Failure{StatusCode: statusOfCode(code), Code: code, Message: message, Kind: codeKind(code)}
+}
+
 // failureIn reads the body of a 2xx answer. AltaBots' endpoint pages answer
 // {code, message} whatever happened, so a body whose code is present and is
-// neither 0 nor 200, or that holds an "error" member, reports a failure: it
-// returns the code, the message and true. A body that is not a JSON object,
-// has no code, or has code 0 or 200 is a success.
+// neither 0 nor 200, or that holds an "error" member with something in it,
+// reports a failure: it returns the code, the message and true. A body
+// that is not a JSON object, has no code, or has code 0 or 200 is a
+// success; a code or an error that says nothing (null, "", {}, [], false,
+// 0) counts as absent, as frameworks that always send the member do.
 func failureIn(body []byte) (code, message string, failed bool) {
 	var fields map[string]json.RawMessage
 	if json.Unmarshal(body, &fields) != nil || fields == nil {
 		return "", "", false
 	}
 	errRaw, hasError := fields["error"]
-	hasError = hasError && !isNull(errRaw)
+	hasError = hasError && !saysNothing(errRaw)
 	codeRaw, hasCode := fields["code"]
-	hasCode = hasCode && !isNull(codeRaw)
+	hasCode = hasCode && !saysNothing(codeRaw)
 	switch {
 	case hasError:
 	case !hasCode:
@@ -158,37 +171,28 @@ func isSuccessCode(raw json.RawMessage) bool {
 	return err == nil && (f == 0 || f == 200)
 }
 
-// isNull reports a JSON null.
-func isNull(raw json.RawMessage) bool { return string(raw) == "null" }
-
-// textOf reads a JSON string or number; anything else is "".
-func textOf(raw json.RawMessage) string {
-	if len(raw) == 0 {
-		return ""
-	}
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return s
-	}
-	var n json.Number
-	if json.Unmarshal(raw, &n) == nil {
-		return n.String()
-	}
-	return ""
-}
-
-// isCodeWord reports whether s can be a machine code: printable ASCII
-// without spaces, at most 100 bytes.
-func isCodeWord(s string) bool {
-	if s == "" || len(s) > 100 {
+// saysNothing reports a JSON value that carries no code or error: null,
+// false, 0, "", {} or [].
+func saysNothing(raw json.RawMessage) bool {
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
 		return false
 	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c <= ' ' || c >= 0x7f {
-			return false
-		}
+	switch v := v.(type) {
+	case nil:
+		return true
+	case bool:
+		return !v
+	case float64:
+		return v == 0
+	case string:
+		return v == ""
+	case map[string]any:
+		return len(v) == 0
+	case []any:
+		return len(v) == 0
 	}
-	return true
+	return false
 }
 
 // inputError is a call the SDK refused before sending it, because a field

@@ -59,11 +59,12 @@ type handlerSettings struct {
 }
 
 // Clock is what the handler's auto-reply (WithAutoReply) sets its timers
-// on and measures AltaBots' waiting time with. AfterFunc calls f in its own goroutine once d has passed, as
-// time.AfterFunc does, and returns a stop function that cancels the call
-// and reports whether it did so before f started. The default is package
-// time; altabotstest.Clock (internal/fakeserver's Clock) has exactly these
-// methods, so one fake clock drives a test's AltaBots fake and the handler.
+// on and measures AltaBots' waiting time with. AfterFunc calls f in its
+// own goroutine once d has passed, as time.AfterFunc does, and returns a
+// stop function that cancels the call and reports whether it did so before
+// f started. The default is package time; altabotstest.Clock has exactly
+// these methods, so one fake clock drives a test's AltaBots fake and the
+// handler.
 type Clock interface {
 	Now() time.Time
 	AfterFunc(d time.Duration, f func()) (stop func() bool)
@@ -132,7 +133,7 @@ func checkPath(p string) error {
 		return errors.New(`must start with "/"`)
 	case strings.ContainsAny(p, "?#"):
 		return errors.New("must not hold a query or fragment")
-	case strings.ContainsFunc(p, func(r rune) bool { return r <= ' ' || r == 0x7f }):
+	case strings.ContainsFunc(p, isSpaceOrControl):
 		return errors.New("must not hold white space or control characters")
 	}
 	return nil
@@ -217,7 +218,7 @@ func WithClock(c Clock) HandlerOption {
 func WithAutoReply(client *Client, text string, after time.Duration) HandlerOption {
 	return func(s *handlerSettings) error {
 		switch {
-		case client == nil || client.api == nil:
+		case !client.built():
 			return errors.New("WithAutoReply: nil Client (build one with NewClient)")
 		case text == "":
 			return errors.New("WithAutoReply: text is empty")

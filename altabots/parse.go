@@ -39,15 +39,7 @@ func (e *RequestError) Is(target error) bool { return target == ErrInvalidReques
 // null user_info.phone as nil. Messages of a message_type other than
 // QUESTION and ANSWER are kept as they are.
 func ParseEstablish(body []byte) (*EstablishRequest, error) {
-	req := new(EstablishRequest)
-	if err := decode(body, req); err != nil {
-		return nil, err
-	}
-	if err := requireConversation(req.ConversationID); err != nil {
-		return nil, err
-	}
-	req.Raw = bytes.Clone(body)
-	return req, nil
+	return parse(body, func(r *EstablishRequest) (string, *json.RawMessage) { return r.ConversationID, &r.Raw })
 }
 
 // ParseChat decodes the body of a chat call: a JSON object with a
@@ -55,32 +47,38 @@ func ParseEstablish(body []byte) (*EstablishRequest, error) {
 // (which may be empty: the handoff page does not require it). Raw is a copy
 // of body.
 func ParseChat(body []byte) (*ChatRequest, error) {
-	req := new(ChatRequest)
-	if err := decode(body, req); err != nil {
-		return nil, err
-	}
-	if err := requireConversation(req.ConversationID); err != nil {
-		return nil, err
-	}
-	req.Raw = bytes.Clone(body)
-	return req, nil
+	return parse(body, func(r *ChatRequest) (string, *json.RawMessage) { return r.ConversationID, &r.Raw })
 }
 
 // ParseClose decodes the body of a conversation-close call: a JSON object
 // with a non-blank conversation_id and a type of exactly TIMEOUT or
 // USER_CLOSED. Raw is a copy of body.
 func ParseClose(body []byte) (*CloseRequest, error) {
-	req := new(CloseRequest)
-	if err := decode(body, req); err != nil {
-		return nil, err
-	}
-	if err := requireConversation(req.ConversationID); err != nil {
+	req, err := parse(body, func(r *CloseRequest) (string, *json.RawMessage) { return r.ConversationID, &r.Raw })
+	if err != nil {
 		return nil, err
 	}
 	if !req.Type.Valid() {
 		return nil, &RequestError{Field: "type", Message: "type must be " + string(CloseTimeout) + " or " + string(CloseUserClosed)}
 	}
-	req.Raw = bytes.Clone(body)
+	return req, nil
+}
+
+// parse is what the three decoders share: decode body into a new request,
+// refuse a blank conversation_id, and keep a copy of body in Raw. common
+// returns the request's conversation_id and its Raw field.
+func parse[R any](body []byte, common func(*R) (conversationID string, raw *json.RawMessage)) (*R, error) {
+	req := new(R)
+	if err := decode(body, req); err != nil {
+		return nil, err
+	}
+	id, raw := common(req)
+	if strings.TrimSpace(id) == "" {
+		// Every reply and close names it: a request without one cannot
+		// be served.
+		return nil, &RequestError{Field: "conversation_id", Message: "conversation_id is required"}
+	}
+	*raw = bytes.Clone(body)
 	return req, nil
 }
 
@@ -132,13 +130,4 @@ func jsonKind(t reflect.Type) string {
 		return "an object"
 	}
 	return "of another type"
-}
-
-// requireConversation refuses a missing or blank conversation_id: every
-// reply and close names it, so a request without one cannot be served.
-func requireConversation(id string) error {
-	if strings.TrimSpace(id) == "" {
-		return &RequestError{Field: "conversation_id", Message: "conversation_id is required"}
-	}
-	return nil
 }

@@ -53,14 +53,14 @@ func decodeError(status int, header http.Header, body []byte) (code, message str
 	}
 	code, message, _ = transport.DecodeErrorBody(status, header, body)
 	if raw, ok := fields["error_code"]; ok {
-		code = textOf(raw)
+		code = transport.JSONText(raw)
 	}
 	if raw, ok := fields["error_message"]; ok {
-		if m := textOf(raw); m != "" {
+		if m := transport.JSONText(raw); m != "" {
 			message = m
 		}
 	}
-	if !isCodeWord(code) {
+	if !transport.IsCodeWord(code) {
 		code = ""
 	}
 	return code, message, nil
@@ -76,32 +76,8 @@ func decodeSessionError(status int, header http.Header, body []byte) (code, mess
 	return code, message, kind
 }
 
-// textOf reads a JSON string or number.
-func textOf(raw json.RawMessage) string {
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return s
-	}
-	var n json.Number
-	if json.Unmarshal(raw, &n) == nil {
-		return n.String()
-	}
-	return ""
-}
-
-// isCodeWord reports whether s can be a machine code: printable ASCII
-// without spaces, at most 100 bytes.
-func isCodeWord(s string) bool {
-	if s == "" || len(s) > 100 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c <= ' ' || c >= 0x7f {
-			return false
-		}
-	}
-	return true
-}
+// isCodeWord is transport.IsCodeWord, for the storage errors of files.go.
+func isCodeWord(s string) bool { return transport.IsCodeWord(s) }
 
 // inputError is a request the SDK refused before sending it, because it
 // breaks a rule Moveo documents. It matches ErrValidation, like Moveo's own

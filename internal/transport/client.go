@@ -33,6 +33,7 @@ type Client struct {
 	authorize   func(http.Header)
 	redactor    *strings.Replacer
 	decodeError ErrorDecoder
+	checkOK     SuccessCheck
 
 	parseRetryAfter func(http.Header, time.Time) (time.Duration, bool)
 	now             func() time.Time
@@ -64,9 +65,13 @@ func New(cfg Config) (*Client, error) {
 		authorize:       cfg.Authorize,
 		redactor:        Redactor(cfg.Secrets),
 		decodeError:     cfg.DecodeError,
+		checkOK:         cfg.CheckSuccess,
 		parseRetryAfter: cfg.RetryAfter,
-		now:             time.Now,
+		now:             cfg.Now,
 		jitter:          rand.Int64N,
+	}
+	if c.now == nil {
+		c.now = time.Now
 	}
 	if c.decodeError == nil {
 		c.decodeError = DecodeErrorBody
@@ -172,8 +177,11 @@ func Pathf(format string, segments ...string) string {
 }
 
 // Do sends req, retrying by the rule in retry.go, and decodes a 2xx JSON
-// answer into out (when out is not nil and the body is not empty). Any other
-// status is returned as *APIError. Once ctx is done, its error wins.
+// answer into out (when out is not nil and the body is not empty; with a
+// nil out the body is not read as JSON at all, so any 2xx body is a
+// success). Any other status is returned as *APIError, and so is a 2xx
+// that Config.CheckSuccess finds to report a failure. Once ctx is done,
+// its error wins.
 func (c *Client) Do(ctx context.Context, req *Request, out any) (*Response, error) {
 	if c.timeout > 0 {
 		var cancel context.CancelFunc
@@ -193,6 +201,11 @@ func (c *Client) Do(ctx context.Context, req *Request, out any) (*Response, erro
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, c.apiError(call, resp)
+	}
+	if c.checkOK != nil {
+		if f := c.checkOK(resp.StatusCode, resp.Header, call.body); f != nil {
+			return nil, c.failureError(call, resp, f)
+		}
 	}
 	if out != nil && len(call.body) > 0 {
 		if err := json.Unmarshal(call.body, out); err != nil {
@@ -232,23 +245,47 @@ func (c *Client) resolve(req *Request) (string, error) {
 // apiError builds the *APIError for a non-2xx answer, with the client's
 // secrets scrubbed from everything the server sent.
 func (c *Client) apiError(call *call, resp *http.Response) *APIError {
-	status, header := resp.StatusCode, resp.Header
 	body := []byte(c.redact(string(call.body)))
-	e := &APIError{
+	e := c.newAPIError(call, resp, resp.StatusCode, body)
+	if wait, ok := call.retryAfter(resp); ok {
+		e.RetryAfter = wait
+	}
+	code, message, kind := c.decodeError(resp.StatusCode, resp.Header, body)
+	e.Code, e.Message, e.kind = c.redact(code), c.redact(message), kind
+	return e
+}
+
+// failureError builds the *APIError for a 2xx answer whose body reports
+// failure f (Config.CheckSuccess), like apiError for the status f stands
+// for. RetryAfter is set only for a 429 or 503: on another answer the
+// headers describe the quota, not this failure.
+func (c *Client) failureError(call *call, resp *http.Response, f *Failure) *APIError {
+	status := f.StatusCode
+	if status < 400 || status > 599 {
+		status = http.StatusInternalServerError
+	}
+	e := c.newAPIError(call, resp, status, []byte(c.redact(string(call.body))))
+	if wait, ok := call.retryAfter(resp); ok && (status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable) {
+		e.RetryAfter = wait
+	}
+	e.Code, e.Message, e.kind = c.redact(f.Code), c.redact(f.Message), f.Kind
+	return e
+}
+
+// newAPIError is what every *APIError of a response holds besides the
+// vendor's code, message and wait: the call, status, request id, rate
+// limit and the start of body, the response body already redacted (whole,
+// so that the cut cannot split a secret).
+func (c *Client) newAPIError(call *call, resp *http.Response, status int, body []byte) *APIError {
+	return &APIError{
 		Vendor:     c.vendor,
 		Method:     call.method,
 		Path:       call.path,
 		StatusCode: status,
-		RequestID:  c.redact(header.Get("X-Request-Id")),
+		RequestID:  c.redact(resp.Header.Get("X-Request-Id")),
+		RateLimit:  ParseRateLimit(resp.Header, c.now()),
 		Body:       body[:min(len(body), maxErrorBody)],
 	}
-	if wait, ok := call.retryAfter(resp); ok {
-		e.RetryAfter = wait
-	}
-	e.RateLimit = ParseRateLimit(header, c.now())
-	code, message, kind := c.decodeError(status, header, body)
-	e.Code, e.Message, e.kind = c.redact(code), c.redact(message), kind
-	return e
 }
 
 // Redactor replaces each secret, and the forms a JSON encoder may escape it

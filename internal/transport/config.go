@@ -77,6 +77,16 @@ type Config struct {
 
 	// DecodeError reads a vendor's error body. Nil means DecodeErrorBody.
 	DecodeError ErrorDecoder
+
+	// CheckSuccess, when set, reads the body of every 2xx answer before Do
+	// decodes it, for a vendor that reports failures inside a 2xx (AltaBots'
+	// {code, message}). A *Failure it returns makes Do return an *APIError
+	// built exactly as for a non-2xx answer. Nil: every 2xx is a success.
+	CheckSuccess SuccessCheck
+
+	// Now is the client's clock, for Retry-After dates and
+	// X-RateLimit-Reset. Nil means time.Now; vendor tests set a fixed one.
+	Now func() time.Time
 }
 
 // DefaultConfig returns the defaults every vendor client starts from.

@@ -41,6 +41,12 @@
 // errors.Is matches the sentinel of the status class (ErrNotFound for 404,
 // ErrServer for any 5xx, …) and any vendor sentinel the decoder returned.
 //
+// A vendor that reports failures inside a 2xx body (AltaBots answers
+// {code, message} with HTTP 200) sets Config.CheckSuccess: the *Failure it
+// finds becomes an *APIError built in the same place as any other, with
+// the status the failure stands for. JSONText and IsCodeWord are the small
+// readers vendor decoders share.
+//
 // # Secrets
 //
 // The credential lives in the Config.Authorize closure, which fmt cannot

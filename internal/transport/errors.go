@@ -124,6 +124,26 @@ func statusSentinel(status int) error {
 // the resulting APIError will match with errors.Is.
 type ErrorDecoder func(status int, header http.Header, body []byte) (code, message string, kind error)
 
+// SuccessCheck reads the body of a 2xx answer for a failure the vendor
+// reports inside it (Config.CheckSuccess). It returns nil for a success.
+// It must not keep body, and must not panic on any input: the body is
+// whatever the server sent, JSON or not.
+type SuccessCheck func(status int, header http.Header, body []byte) *Failure
+
+// Failure is a failure a vendor reported in the body of a 2xx answer, as a
+// SuccessCheck read it. Do turns it into an *APIError with the same
+// redaction, body cap, request id and rate limit as a non-2xx answer.
+type Failure struct {
+	// StatusCode is the HTTP status the failure stands for: the
+	// APIError's StatusCode, which its shared sentinel follows (401 →
+	// ErrUnauthorized). A value outside 400–599 is taken as 500.
+	StatusCode int
+	// Code and Message are the vendor's, as an ErrorDecoder returns them.
+	Code, Message string
+	// Kind is a vendor sentinel the APIError matches too, or nil.
+	Kind error
+}
+
 // DecodeErrorBody reads the common JSON error shapes: a code in "code",
 // "error_code" or "error", and a message in "message", "error_message",
 // "msg" or "detail". A message that is a list (NestJS validation) is joined
@@ -137,21 +157,16 @@ func DecodeErrorBody(_ int, _ http.Header, body []byte) (code, message string, _
 		firstText(fields, "message", "error_message", "msg", "detail"), nil
 }
 
-// firstText returns the first of keys whose value is a string, a number or a
-// list of strings.
+// firstText returns the first of keys whose value is a non-empty string,
+// a number or a list of strings.
 func firstText(fields map[string]json.RawMessage, keys ...string) string {
 	for _, key := range keys {
 		raw, ok := fields[key]
 		if !ok {
 			continue
 		}
-		var s string
-		if json.Unmarshal(raw, &s) == nil && s != "" {
+		if s := JSONText(raw); s != "" {
 			return s
-		}
-		var n json.Number
-		if json.Unmarshal(raw, &n) == nil {
-			return n.String()
 		}
 		var list []string
 		if json.Unmarshal(raw, &list) == nil && len(list) > 0 {
@@ -159,6 +174,42 @@ func firstText(fields map[string]json.RawMessage, keys ...string) string {
 		}
 	}
 	return ""
+}
+
+// JSONText reads a raw JSON value that an error body uses as text: a
+// string as it is, a number as its digits ("40127"). Anything else (an
+// object, a list, null, nothing, invalid JSON) is "". Vendor decoders read
+// codes and messages with it, so a code documented as a number and sent as
+// a string, or the other way round, reads the same.
+func JSONText(raw json.RawMessage) string {
+	if len(raw) == 0 {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var n json.Number
+	if json.Unmarshal(raw, &n) == nil {
+		return n.String()
+	}
+	return ""
+}
+
+// IsCodeWord reports whether s can be a vendor's machine code: 1 to 100
+// bytes of printable ASCII without spaces. Vendor decoders drop a "code"
+// that is not one (a sentence, a control character), so that
+// APIError.Code is always one word a caller can compare and log.
+func IsCodeWord(s string) bool {
+	if s == "" || len(s) > 100 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // oneLine keeps an error on one line and its length bounded, whatever the
