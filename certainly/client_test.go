@@ -10,6 +10,8 @@ import (
 	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/botbridge/botbridge/internal/clienttest"
 )
 
 // Every call goes to its documented path, trailing slash included, with
@@ -39,7 +41,7 @@ func TestClientPaths(t *testing.T) {
 			_, err := c.Config(ctx, tt.id)
 			require.NoError(t, err)
 
-			reqs := m.requests()
+			reqs := m.Requests()
 			require.Len(t, reqs, 4)
 			e := tt.escaped
 			assertRequest(t, reqs[0], http.MethodGet, testPrefix+"/"+e+"/handover/"+e+"/", "")
@@ -88,10 +90,10 @@ func TestClientAuthorization(t *testing.T) {
 		{"none", "", []Option{WithoutAuthorization()}, ""},
 	} {
 		m := newClientMock(t)
-		c, err := NewClient(tt.token, append([]Option{WithBaseURL(testBase), WithHTTPClient(m.httpClient())}, tt.opts...)...)
+		c, err := NewClient(tt.token, append([]Option{WithBaseURL(testBase), WithHTTPClient(m.HTTPClient())}, tt.opts...)...)
 		require.NoError(t, err, tt.name)
 		require.NoError(t, c.Handover(context.Background(), testBot, testUser), tt.name)
-		r := m.only()
+		r := m.Only()
 		assert.Equal(t, tt.want, r.Header.Get("Authorization"), tt.name)
 		if tt.want == "" {
 			assert.NotContains(t, r.Header, "Authorization", tt.name)
@@ -110,7 +112,7 @@ func TestTakeoverClaimEnd(t *testing.T) {
 		m := newClientMock(t)
 		c := newTestClient(t, m)
 		require.NoError(t, c.Takeover(context.Background(), testBot, testUser, TakeoverOptions{ClaimEnd: tt.claimEnd}))
-		r := m.only()
+		r := m.Only()
 		assertRequest(t, r, http.MethodGet, testPrefix+"/"+testBot+"/takeover/"+testUser+"/", "")
 		assert.Equal(t, tt.query, r.RawQuery, tt.claimEnd)
 	}
@@ -128,10 +130,10 @@ func TestClientPathPrefix(t *testing.T) {
 		{"https://certainly.test/", "/we%20bot", "/we%20bot/b/handover/u/"},
 	} {
 		m := newClientMock(t)
-		c, err := NewClient(testToken, WithBaseURL(tt.base), WithPathPrefix(tt.prefix), WithHTTPClient(m.httpClient()))
+		c, err := NewClient(testToken, WithBaseURL(tt.base), WithPathPrefix(tt.prefix), WithHTTPClient(m.HTTPClient()))
 		require.NoError(t, err, tt.prefix)
 		require.NoError(t, c.Handover(context.Background(), "b", "u"))
-		assert.Equal(t, tt.want, m.only().Path, "%s + %s", tt.base, tt.prefix)
+		assert.Equal(t, tt.want, m.Only().Path, "%s + %s", tt.base, tt.prefix)
 	}
 }
 
@@ -157,7 +159,7 @@ func TestClientRetries(t *testing.T) {
 		m := newClientMock(t, answer(tt.status, `{"detail":"try again"}`), answer(http.StatusOK, `{}`))
 		c := newTestClient(t, m)
 		assert.NoError(t, tt.call(c), tt.name)
-		assert.Len(t, m.requests(), tt.calls, tt.name)
+		assert.Len(t, m.Requests(), tt.calls, tt.name)
 	}
 
 	// A 502 to the agent's message is final: Certainly may have shown it.
@@ -169,17 +171,16 @@ func TestClientRetries(t *testing.T) {
 		require.ErrorAs(t, err, &apiErr, "%d", status)
 		assert.Equal(t, status, apiErr.StatusCode)
 		assert.ErrorIs(t, err, ErrServer)
-		assert.Len(t, m.requests(), 1, "%d", status)
+		assert.Len(t, m.Requests(), 1, "%d", status)
 	}
 
 	// A refused dial never reached Certainly: the message is sent again.
 	m := newClientMock(t)
-	df := &dialFailure{next: m.mt}
-	df.n.Store(1)
+	df := clienttest.RefuseDials(1, m.Transport())
 	c, err := NewClient(testToken, WithBaseURL(testBase), WithHTTPClient(&http.Client{Transport: df}), WithRetry(2, time.Millisecond))
 	require.NoError(t, err)
 	require.NoError(t, c.SendMessage(ctx, testBot, testUser, "Hi"))
-	assert.Len(t, m.requests(), 1, "one attempt failed to dial, the second arrived")
+	assert.Len(t, m.Requests(), 1, "one attempt failed to dial, the second arrived")
 }
 
 // Bad input is refused before anything is sent, with an error that names
@@ -207,7 +208,7 @@ func TestClientRefusesBadInput(t *testing.T) {
 		assert.EqualError(t, tt.err, tt.want)
 		assert.ErrorIs(t, tt.err, ErrValidation, tt.want)
 	}
-	assert.Empty(t, m.requests())
+	assert.Empty(t, m.Requests())
 
 	var zero Client
 	assert.EqualError(t, zero.Handover(ctx, testBot, testUser), "certainly: Handover: the Client was not made by NewClient")
@@ -228,8 +229,10 @@ func TestNewClientRefuses(t *testing.T) {
 		{"token with newline", "abc\n", nil, "certainly: token contains white space or a control character"},
 		{"token and no auth", testToken, []Option{WithoutAuthorization()}, "certainly: WithoutAuthorization with a token: give one or the other"},
 		{"scheme and no auth", "", []Option{WithAuthScheme("JWT"), WithoutAuthorization()}, "certainly: WithoutAuthorization with WithAuthScheme: give one or the other"},
-		{"empty scheme", testToken, []Option{WithAuthScheme("")}, `certainly: WithAuthScheme: "" is not an HTTP authentication scheme`},
-		{"scheme with space", testToken, []Option{WithAuthScheme("Bearer x")}, `certainly: WithAuthScheme: "Bearer x" is not an HTTP authentication scheme`},
+		{"empty scheme", testToken, []Option{WithAuthScheme("")},
+			`certainly: WithAuthScheme: not an HTTP authentication scheme such as "bearer" or "JWT" (the token goes to NewClient)`},
+		{"token in the scheme", testToken, []Option{WithAuthScheme("Bearer " + testToken)},
+			`certainly: WithAuthScheme: not an HTTP authentication scheme such as "bearer" or "JWT" (the token goes to NewClient)`},
 		{"prefix with query", testToken, []Option{WithPathPrefix("/a?b")}, `certainly: WithPathPrefix: "/a?b": must not hold a query or fragment`},
 		{"prefix with space", testToken, []Option{WithPathPrefix("/a b")}, `certainly: WithPathPrefix: "/a b": must not hold white space or control characters`},
 		{"prefix with dot dot", testToken, []Option{WithPathPrefix("/a/../b")}, `certainly: WithPathPrefix: "/a/../b": has a ".." segment`},

@@ -110,7 +110,9 @@
 // the user's messages to OnUserMessage while the conversation is handed
 // over; Reply sends the agent's message; Release hands back; and when the
 // agent has been silent for the grace period, a sweep (Run, or Sweep on a
-// timer) hands back with RelayConfig.ClaimEnd.
+// timer) hands back with RelayConfig.ClaimEnd. Each hand-back gets exactly
+// one Takeover, however a Release and a sweep interleave; Close waits for
+// the automatic ones in flight.
 //
 //	relay, err := certainly.NewRelay(certainly.RelayConfig{
 //		Client:        client,

@@ -82,13 +82,14 @@ func ExampleNewWebhookHandler() {
 func Example_answerFast() {
 	queue := make(chan certainly.Event, 100)
 	var worker sync.WaitGroup
+	var handled []string // what the worker did, printed once it is done
 	worker.Add(1)
 	go func() {
 		defer worker.Done()
 		for ev := range queue {
 			// The slow part: here a Relay's Handle, Client.Handover, a desk API…
 			if c, ok := ev.(*certainly.Claim); ok {
-				fmt.Println("worker: handing over", c.To)
+				handled = append(handled, "worker: handed over "+c.To)
 			}
 		}
 	}()
@@ -107,7 +108,8 @@ func Example_answerFast() {
 	fmt.Println("answered:", examplePost(h, exampleClaim, ""))
 	close(queue)
 	worker.Wait()
+	fmt.Println(strings.Join(handled, "\n"))
 	// Output:
 	// answered: 204
-	// worker: handing over web-user-42
+	// worker: handed over web-user-42
 }

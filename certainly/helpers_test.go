@@ -1,18 +1,14 @@
 package certainly
 
 import (
-	"errors"
-	"io"
-	"net"
 	"net/http"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/jarcoal/httpmock"
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/botbridge/botbridge/internal/clienttest"
 )
 
 // Client test fixtures. The token is long and distinctive, so a test that
@@ -61,119 +57,50 @@ const docAgentMessage = `{"message":"Hello from Agent!"}`
 const userMessage = `{"interlocutor":"user","message":"Where is my parcel?","botId":"` + testBot + `","userId":"` + testUser + `","sessionId":"sess-81"}`
 
 // clientRequest is one request the mock received.
-type clientRequest struct {
-	Method   string
-	Path     string // escaped
-	RawQuery string
-	Header   http.Header
-	Body     []byte
-}
+type clientRequest = clienttest.Request
 
-// clientMock is Certainly's API on an httpmock transport that records
-// every request and answers each with the next of its responders (the last
-// one for every further request). Nothing is activated globally.
+// clientMock is Certainly's API on clienttest's recording httpmock
+// transport. It has no routes: every request is answered with the next of
+// responders (the last one for every further request; none: 200 with an
+// empty body), which a test may replace between calls.
 type clientMock struct {
-	t  testing.TB
-	mt *httpmock.MockTransport
-
-	mu         sync.Mutex
-	reqs       []clientRequest
+	*clienttest.Mock
+	t          testing.TB
 	responders []httpmock.Responder
 }
 
 // newClientMock answers every request with responders in turn; none means
 // 200 with an empty body.
 func newClientMock(t testing.TB, responders ...httpmock.Responder) *clientMock {
-	m := &clientMock{t: t, mt: httpmock.NewMockTransport(), responders: responders}
-	m.mt.RegisterNoResponder(func(req *http.Request) (*http.Response, error) {
-		n := m.record(req)
-		if len(m.responders) == 0 {
-			return httpmock.NewStringResponse(http.StatusOK, ""), nil
-		}
-		return m.responders[min(n, len(m.responders)-1)](req)
+	t.Helper()
+	m := &clientMock{Mock: clienttest.NewMock(t, testHost, ""), t: t, responders: responders}
+	m.Fallback(func(req *http.Request, n int) (*http.Response, error) {
+		return clienttest.InTurn(n, m.responders...)(req)
 	})
 	return m
-}
-
-func (m *clientMock) httpClient() *http.Client { return &http.Client{Transport: m.mt} }
-
-// record stores req and returns how many requests came before it.
-func (m *clientMock) record(req *http.Request) int {
-	var body []byte
-	if req.Body != nil {
-		body, _ = io.ReadAll(req.Body)
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.reqs = append(m.reqs, clientRequest{
-		Method:   req.Method,
-		Path:     req.URL.EscapedPath(),
-		RawQuery: req.URL.RawQuery,
-		Header:   req.Header.Clone(),
-		Body:     body,
-	})
-	return len(m.reqs) - 1
-}
-
-func (m *clientMock) requests() []clientRequest {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return append([]clientRequest(nil), m.reqs...)
-}
-
-// only returns the one request the mock received.
-func (m *clientMock) only() clientRequest {
-	m.t.Helper()
-	reqs := m.requests()
-	require.Len(m.t, reqs, 1)
-	return reqs[0]
 }
 
 // newTestClient returns a client on m with fast retries.
 func newTestClient(t testing.TB, m *clientMock, opts ...Option) *Client {
 	t.Helper()
-	base := []Option{WithBaseURL(testBase), WithHTTPClient(m.httpClient()), WithRetry(2, time.Millisecond)}
+	base := []Option{WithBaseURL(testBase), WithHTTPClient(m.HTTPClient()), WithRetry(2, time.Millisecond)}
 	c, err := NewClient(testToken, append(base, opts...)...)
 	require.NoError(t, err)
 	return c
 }
 
-// answer replies status with body.
+// answer replies status with body as JSON.
 func answer(status int, body string) httpmock.Responder {
-	return func(*http.Request) (*http.Response, error) {
-		resp := httpmock.NewStringResponse(status, body)
-		resp.Header.Set("Content-Type", "application/json")
-		return resp, nil
-	}
+	return clienttest.Answer(status, body, clienttest.JSONHeader(""))
 }
 
 // assertRequest checks method, escaped path, the bearer token and, when
-// body is not empty, the JSON body.
+// body is not empty, the JSON body (when it is, that there is none).
 func assertRequest(t *testing.T, r clientRequest, method, path, body string) {
 	t.Helper()
-	assert.Equal(t, method, r.Method)
-	assert.Equal(t, path, r.Path)
-	assert.Equal(t, "bearer "+testToken, r.Header.Get("Authorization"))
-	assert.Equal(t, "application/json", r.Header.Get("Accept"))
-	if body != "" {
-		assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
-		assert.JSONEq(t, body, string(r.Body))
-	} else {
-		assert.Empty(t, r.Body)
+	header := clienttest.JSONCall("bearer " + testToken)
+	if body == "" {
+		delete(header, "Content-Type") // not checked
 	}
-}
-
-// dialFailure is a RoundTripper whose first n requests fail as a refused
-// dial does (so they provably never reached the server) and whose later
-// ones go to next.
-type dialFailure struct {
-	n    atomic.Int64
-	next http.RoundTripper
-}
-
-func (d *dialFailure) RoundTrip(req *http.Request) (*http.Response, error) {
-	if d.n.Add(-1) >= 0 {
-		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}
-	}
-	return d.next.RoundTrip(req)
+	clienttest.AssertRequest(t, r, clienttest.Expect{Method: method, Path: path, Header: header, JSON: body, NoBody: body == ""})
 }

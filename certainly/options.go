@@ -79,7 +79,8 @@ func WithPathPrefix(prefix string) Option {
 func WithAuthScheme(scheme string) Option {
 	return func(s *settings) error {
 		if !isToken(scheme) {
-			return fmt.Errorf("WithAuthScheme: %q is not an HTTP authentication scheme", scheme)
+			// The value is not quoted: it may be a whole "Bearer <token>".
+			return errors.New(`WithAuthScheme: not an HTTP authentication scheme such as "bearer" or "JWT" (the token goes to NewClient)`)
 		}
 		s.scheme, s.schemeSet = scheme, true
 		return nil

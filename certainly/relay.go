@@ -64,17 +64,21 @@ type RelayConfig struct {
 	Store handoff.Store
 	// Policy holds the timing rules; the zero Policy is handoff's default
 	// (a 30 minute grace period after the agent's last message, a 15
-	// minute timeout for a claim whose Handover failed).
+	// minute timeout for a claim whose Handover never answered). With a
+	// Calendar, a claim outside its hours is refused: no Handover, the bot
+	// keeps the conversation, and the webhook answers 204.
 	Policy handoff.Policy
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 
 	// OnClaim, when set, is called after a claim put the bot in listen
 	// mode: tell the agents a user is waiting. It runs on the webhook's
-	// goroutine; an error fails the webhook (500), and Certainly's retry
-	// calls it again. A claim Certainly posts again (after its 5 second
-	// timeout) calls it again too: make it idempotent, for example on
-	// Claim.SessionID.
+	// goroutine; an error fails the webhook (500), and if Certainly posts
+	// the claim again it is called again. Certainly's claims carry no id,
+	// so a claim posted again (say after the webhook's 5 second timeout)
+	// cannot be told from the user asking again: each one puts the bot in
+	// listen mode and calls OnClaim. Make it idempotent, for example on
+	// Claim.SessionID while the conversation is the agent's.
 	OnClaim func(ctx context.Context, conv Conversation, c *Claim) error
 	// OnUserMessage is called with every message the user writes while the
 	// conversation is handed over: forward it to the human agent.
@@ -109,8 +113,9 @@ type RelayConfig struct {
 //     put the bot in listen mode, marks the conversation taken over by a
 //     human, and calls OnClaim;
 //   - a user's message (Handle) goes to OnUserMessage while the
-//     conversation is not the bot's (Decide does not allow the bot:
-//     Pending or Human), and is left to the bot otherwise;
+//     conversation is not the bot's (Pending or Human, as the controller
+//     has it once the message is observed), and is left to the bot
+//     otherwise;
 //   - Reply sends the agent's message (SendMessage) and slides the grace
 //     period;
 //   - Release gives the conversation back (Takeover) when the agent is done;
@@ -121,7 +126,18 @@ type RelayConfig struct {
 // Messages from the bot or an agent, and unknown payloads, are ignored:
 // they say nothing the Relay acts on. Run (or call Sweep on a timer): the
 // controller applies deadlines lazily, and without a sweep the automatic
-// Takeover waits for the conversation's next event.
+// Takeover waits for the conversation's next event — and a user message
+// that finds the grace period over goes to the bot, which is still in
+// listen mode until that Takeover is made.
+//
+// Every hand-back of a conversation the bot listens in gets exactly one
+// Takeover: Release's own, or the automatic one when a grace period ran
+// out, whichever stored the hand-back first. A Takeover that fails in a
+// way a retry may cure gives the conversation back to the agent (the bot
+// still listens), so the user's messages keep reaching the agent. Once
+// the bot answers again, the Relay records the hand-back as of the moment
+// it asked, so an agent's reply that raced the Takeover cannot leave the
+// conversation marked as the agent's.
 //
 // A Relay is safe for concurrent use. Its conversations are keyed by
 // ConversationKey.
@@ -137,12 +153,14 @@ type Relay struct {
 	timeout       time.Duration
 	logger        *slog.Logger
 
-	mu        sync.Mutex
-	releasing map[string]int  // keys a Release is handing back
-	deferred  map[string]bool // keys whose automatic Takeover was left to a Release
-	closed    bool
-	busy      int           // automatic takeovers in flight
-	idle      chan struct{} // closed while busy is 0
+	mu sync.Mutex
+	// releases holds the IDs of the hand-back events of the Releases in
+	// flight; true once the event handed the conversation back, which makes
+	// that Release the one to call Takeover.
+	releases map[string]bool
+	closed   bool
+	busy     int           // automatic takeovers in flight
+	idle     chan struct{} // closed while busy is 0
 }
 
 // NewRelay checks cfg and returns its Relay, with its own
@@ -170,8 +188,7 @@ func NewRelay(cfg RelayConfig) (*Relay, error) {
 		claimEnd:      cfg.ClaimEnd,
 		timeout:       cfg.TakeoverTimeout,
 		logger:        cfg.Logger,
-		releasing:     make(map[string]int),
-		deferred:      make(map[string]bool),
+		releases:      make(map[string]bool),
 		idle:          make(chan struct{}),
 	}
 	close(r.idle)
@@ -190,6 +207,14 @@ func NewRelay(cfg RelayConfig) (*Relay, error) {
 	return r, nil
 }
 
+// ready refuses a call on a Relay not built by NewRelay.
+func (r *Relay) ready(op string) error {
+	if r == nil || r.ctl == nil {
+		return errors.New("certainly: " + op + ": the Relay was not made by NewRelay")
+	}
+	return nil
+}
+
 // Controller returns the Relay's controller, for Decide on a conversation
 // (Conversation.Key) and for observing events the Relay does not see.
 func (r *Relay) Controller() *handoff.Controller { return r.ctl }
@@ -199,6 +224,9 @@ func (r *Relay) Controller() *handoff.Controller { return r.ctl }
 // does with each event. It returns an error when a call to Certainly, the
 // store or a callback failed, so the webhook answers 500.
 func (r *Relay) Handle(ctx context.Context, ev Event) error {
+	if err := r.ready("Relay"); err != nil {
+		return err
+	}
 	switch ev := ev.(type) {
 	case *Claim:
 		if ev == nil {
@@ -230,8 +258,9 @@ func (r *Relay) handleClaim(ctx context.Context, c *Claim) error {
 	if err != nil {
 		return fmt.Errorf("certainly: Relay: %w", err)
 	}
-	if tr.Effect == handoff.Refused {
+	if tr.Effect == handoff.Refused || (tr.Effect == handoff.Duplicate && tr.To == handoff.Bot && r.outsideHours()) {
 		// Outside Policy.Calendar's hours: the bot keeps the conversation.
+		// A claim with the body of one refused before is refused again.
 		r.log(ctx, slog.LevelInfo, "certainly relay: claim refused outside business hours", conv)
 		return nil
 	}
@@ -258,20 +287,23 @@ func (r *Relay) handleClaim(ctx context.Context, c *Claim) error {
 	return nil
 }
 
+// outsideHours reports whether Policy.Calendar is closed now.
+func (r *Relay) outsideHours() bool {
+	cal := r.ctl.Policy().Calendar
+	return cal != nil && !cal.Open(r.now())
+}
+
 func (r *Relay) handleUserMessage(ctx context.Context, m *Message) error {
 	hev, ok := HandoffEvent(m)
 	if !ok {
 		return fmt.Errorf("certainly: Relay: %w", errNoConversation)
 	}
 	conv := m.Conversation()
-	if _, err := r.ctl.Observe(ctx, hev); err != nil {
-		return fmt.Errorf("certainly: Relay: %w", err)
-	}
-	d, err := r.ctl.Decide(ctx, hev.Conversation)
+	tr, err := r.ctl.Observe(ctx, hev)
 	if err != nil {
 		return fmt.Errorf("certainly: Relay: %w", err)
 	}
-	if d.Allow {
+	if tr.To == handoff.Bot {
 		return nil // the bot owns the conversation and answers itself
 	}
 	if err := r.onUserMessage(ctx, conv, m); err != nil {
@@ -284,6 +316,9 @@ func (r *Relay) handleUserMessage(ctx context.Context, m *Message) error {
 // went back to the bot: Client.Handover, then the conversation is the
 // human's for the grace period.
 func (r *Relay) Handover(ctx context.Context, conv Conversation) error {
+	if err := r.ready("Relay.Handover"); err != nil {
+		return err
+	}
 	if err := conv.check("Relay.Handover"); err != nil {
 		return err
 	}
@@ -300,6 +335,9 @@ func (r *Relay) Handover(ctx context.Context, conv Conversation) error {
 // the grace period. It returns ErrBotOwnsConversation, sending nothing,
 // when the conversation is the bot's; Handover takes it over again.
 func (r *Relay) Reply(ctx context.Context, conv Conversation, text string) error {
+	if err := r.ready("Relay.Reply"); err != nil {
+		return err
+	}
 	if err := conv.check("Relay.Reply"); err != nil {
 		return err
 	}
@@ -308,8 +346,10 @@ func (r *Relay) Reply(ctx context.Context, conv Conversation, text string) error
 		return fmt.Errorf("certainly: Relay.Reply: %w", err)
 	}
 	if d.Allow {
-		// A grace period may have run out unswept: hand back now.
-		_, _ = r.ctl.Sweep(ctx)
+		if !r.isClosed() {
+			// A grace period may have run out unswept: hand back now.
+			_, _ = r.ctl.Sweep(ctx)
+		}
 		return ErrBotOwnsConversation
 	}
 	at := r.now()
@@ -324,46 +364,50 @@ func (r *Relay) Reply(ctx context.Context, conv Conversation, text string) error
 
 // Release gives the conversation back to the bot because the agent is
 // done: the conversation is the bot's, then Client.Takeover with claimEnd
-// ("" for none) makes the bot leave listen mode. It calls Takeover once,
-// and the Relay does not call it again for this hand-back. It returns
+// ("" for none) makes the bot leave listen mode. It returns
 // ErrBotOwnsConversation, calling nothing, when the conversation is the
-// bot's already (the grace period ran out and the Relay handed it back
-// with RelayConfig.ClaimEnd, or it was released before).
+// bot's already: it was released before, or its grace period ran out and
+// a sweep handed it back, with its own Takeover carrying
+// RelayConfig.ClaimEnd.
+//
+// Each hand-back gets exactly one Takeover. Of a Release and a sweep that
+// both find the grace period over, the one that stores the hand-back makes
+// it; of two Releases of one conversation, the first; the other gets
+// ErrBotOwnsConversation.
 //
 // When Takeover fails with an error a retry may cure (a connection error,
-// 429, 5xx), the conversation stays the human's, so Release can be called
-// again.
+// 429, 5xx), the conversation goes back to the agent, so Release can be
+// called again.
 func (r *Relay) Release(ctx context.Context, conv Conversation, claimEnd string) error {
+	if err := r.ready("Relay.Release"); err != nil {
+		return err
+	}
 	if err := conv.check("Relay.Release"); err != nil {
 		return err
 	}
 	if strings.ContainsFunc(claimEnd, unicode.IsControl) {
 		return invalid("Relay.Release", "claimEnd", "contains a control character")
 	}
-	key := conv.Key()
+	ev := TakeoverEvent(conv.BotID, conv.UserID, r.now())
 	r.mu.Lock()
-	r.releasing[key]++
+	r.releases[ev.ID] = false
 	r.mu.Unlock()
-	defer func() {
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		if r.releasing[key]--; r.releasing[key] == 0 {
-			delete(r.releasing, key)
-		}
-	}()
-
-	tr, err := r.ctl.Observe(ctx, TakeoverEvent(conv.BotID, conv.UserID, r.now()))
+	tr, err := r.ctl.Observe(ctx, ev)
 	r.mu.Lock()
-	deferred := r.deferred[key] // a sweep handed it back meanwhile, leaving the Takeover to us
-	delete(r.deferred, key)
+	ours := r.releases[ev.ID] // set by transition, on this goroutine, when ev handed it back
+	delete(r.releases, ev.ID)
 	r.mu.Unlock()
-	if err != nil && !deferred {
+	switch {
+	case ours:
+	case err != nil:
 		return fmt.Errorf("certainly: Relay.Release: %w", err)
-	}
-	if err == nil && tr.From == handoff.Bot && !deferred {
+	case tr.To == handoff.Bot:
 		return ErrBotOwnsConversation
+	default:
+		// The agent's last message carries a later time than the release.
+		return errors.New("certainly: Relay.Release: the agent wrote after the release began; the conversation stays with the agent")
 	}
-	if err := r.client.Takeover(ctx, conv.BotID, conv.UserID, TakeoverOptions{ClaimEnd: claimEnd}); err != nil {
+	if err := r.takeover(ctx, conv, claimEnd); err != nil {
 		r.restore(conv, err)
 		return err
 	}
@@ -375,8 +419,16 @@ func (r *Relay) Release(ctx context.Context, conv Conversation, claimEnd string)
 // timeout) has run out, starts an automatic Takeover for each, and waits
 // until every automatic Takeover in flight has finished (or ctx ends). It
 // returns how many conversations it handed back; the Takeovers' failures go
-// to RelayConfig.OnError.
+// to RelayConfig.OnError. After Close it hands nothing back and returns
+// ErrRelayClosed: a hand-back without its Takeover would leave the bot in
+// listen mode.
 func (r *Relay) Sweep(ctx context.Context) (int, error) {
+	if err := r.ready("Relay.Sweep"); err != nil {
+		return 0, err
+	}
+	if r.isClosed() {
+		return 0, ErrRelayClosed
+	}
 	n, err := r.ctl.Sweep(ctx)
 	if werr := r.wait(ctx); werr != nil {
 		err = errors.Join(err, werr)
@@ -385,8 +437,12 @@ func (r *Relay) Sweep(ctx context.Context) (int, error) {
 }
 
 // Run calls Sweep every interval until ctx ends, and returns ctx's error
-// then. A sweep's error is logged, and the next sweep tries again.
+// then, or ErrRelayClosed once the Relay is closed. A sweep's other errors
+// are logged, and the next sweep tries again.
 func (r *Relay) Run(ctx context.Context, interval time.Duration) error {
+	if err := r.ready("Relay.Run"); err != nil {
+		return err
+	}
 	if interval <= 0 {
 		return fmt.Errorf("certainly: Relay.Run: interval %s is not positive", interval)
 	}
@@ -397,17 +453,26 @@ func (r *Relay) Run(ctx context.Context, interval time.Duration) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-t.C:
-			if _, err := r.Sweep(ctx); err != nil && ctx.Err() == nil {
+			_, err := r.Sweep(ctx)
+			switch {
+			case errors.Is(err, ErrRelayClosed):
+				return err
+			case err != nil && ctx.Err() == nil:
 				r.log(ctx, slog.LevelWarn, "certainly relay: sweep failed", Conversation{}, slog.String("error", err.Error()))
 			}
 		}
 	}
 }
 
-// Close waits for the automatic Takeovers in flight. A Takeover that falls
-// due afterwards is not made: OnError gets ErrRelayClosed. Handle, Reply
-// and Release still work.
+// Close stops the automatic hand-backs and waits for the Takeovers in
+// flight. Afterwards Sweep and Run return ErrRelayClosed, and a grace
+// period that an event finds over is handed back without a Takeover:
+// OnError gets ErrRelayClosed for it. Run returns at its next tick.
+// Handle, Reply and Release still work.
 func (r *Relay) Close() {
+	if r == nil || r.ctl == nil {
+		return
+	}
 	r.mu.Lock()
 	r.closed = true
 	idle := r.idle
@@ -415,14 +480,29 @@ func (r *Relay) Close() {
 	<-idle
 }
 
+// isClosed reports whether Close was called.
+func (r *Relay) isClosed() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.closed
+}
+
 // String describes the relay, without the Client's token.
-func (r *Relay) String() string { return "certainly.Relay{" + r.client.String() + "}" }
+func (r *Relay) String() string {
+	if r == nil {
+		return "certainly.Relay{}"
+	}
+	return "certainly.Relay{" + r.client.String() + "}"
+}
 
 // Format prints String for every verb.
 func (r *Relay) Format(f fmt.State, _ rune) { io.WriteString(f, r.String()) }
 
 // transition is the controller's observer: it passes the change on and
-// starts the automatic Takeover of a conversation a deadline handed back.
+// sees that each hand-back of a conversation the bot was listening in gets
+// its Takeover. A Release's own event is that Release's to take over; a
+// grace period (or claim timeout) that ran out, stored by a sweep or by
+// another event, gets the automatic Takeover.
 func (r *Relay) transition(tr handoff.Transition) {
 	conv, err := ParseConversationKey(tr.Conversation)
 	if err != nil {
@@ -431,12 +511,18 @@ func (r *Relay) transition(tr handoff.Transition) {
 	if r.onTransition != nil {
 		r.onTransition(conv, tr)
 	}
-	if tr.Cause != handoff.Expiry || tr.From == handoff.Bot || tr.To != handoff.Bot {
+	if tr.From == handoff.Bot || tr.To != handoff.Bot {
 		return
 	}
 	r.mu.Lock()
-	if r.releasing[tr.Conversation] > 0 {
-		r.deferred[tr.Conversation] = true // Release calls Takeover itself
+	if _, ok := r.releases[tr.Event.ID]; ok && tr.Event.ID != "" {
+		r.releases[tr.Event.ID] = true // the Release calls Takeover itself
+		r.mu.Unlock()
+		return
+	}
+	if tr.Cause != handoff.Expiry {
+		// A hand-back observed through Controller, or the Relay's own after
+		// a failed Handover: the bot is not left in listen mode by us.
 		r.mu.Unlock()
 		return
 	}
@@ -464,12 +550,29 @@ func (r *Relay) autoTakeover(conv Conversation) {
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), r.timeout)
 	defer cancel()
-	if err := r.client.Takeover(ctx, conv.BotID, conv.UserID, TakeoverOptions{ClaimEnd: r.claimEnd}); err != nil {
+	if err := r.takeover(ctx, conv, r.claimEnd); err != nil {
 		r.report(conv, fmt.Errorf("certainly: Relay: automatic takeover: %w", err))
 		r.restore(conv, err)
 		return
 	}
 	r.log(ctx, slog.LevelInfo, "certainly relay: grace period over, conversation handed back", conv)
+}
+
+// takeover calls Client.Takeover and then records the hand-back once more,
+// as of the moment the call began: an agent's message that raced the
+// hand-back (sent while the Takeover was on its way) must not leave the
+// conversation marked as the agent's while the bot answers the user. An
+// event after that moment, such as a new claim's Handover, stands.
+func (r *Relay) takeover(ctx context.Context, conv Conversation, claimEnd string) error {
+	began := r.now()
+	if err := r.client.Takeover(ctx, conv.BotID, conv.UserID, TakeoverOptions{ClaimEnd: claimEnd}); err != nil {
+		return err
+	}
+	if _, err := r.ctl.Observe(ctx, TakeoverEvent(conv.BotID, conv.UserID, began)); err != nil {
+		r.log(ctx, slog.LevelWarn, "certainly relay: the bot answers again, but the store could not confirm it", conv,
+			slog.String("error", err.Error()))
+	}
+	return nil
 }
 
 // restore gives a conversation back to the human after a Takeover failed

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -111,7 +112,7 @@ func (rig *relayRig) handle(body string) error {
 // calls lists the requests Certainly got as "METHOD route?query".
 func (rig *relayRig) calls() []string {
 	var out []string
-	for _, r := range rig.mock.requests() {
+	for _, r := range rig.mock.Requests() {
 		route := "handover"
 		if strings.Contains(r.Path, "/takeover/") {
 			route = "takeover"
@@ -182,7 +183,7 @@ func TestRelayFlow(t *testing.T) {
 	require.NoError(t, rig.relay.Reply(ctx, testConv, "Hello from Agent!"))
 	rig.clock.Advance(20 * time.Minute)
 	require.NoError(t, rig.relay.Reply(ctx, testConv, "It left the depot this morning."))
-	reqs := rig.mock.requests()
+	reqs := rig.mock.Requests()
 	require.Len(t, reqs, 3)
 	assertRequest(t, reqs[1], http.MethodPost, testPrefix+"/"+testBot+"/handover/"+testUser+"/", docAgentMessage)
 
@@ -399,21 +400,15 @@ func TestRelayClose(t *testing.T) {
 	// Not parallel: goleak looks at every goroutine in the process.
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 
-	release := make(chan struct{})
-	var arrived sync.WaitGroup
-	arrived.Add(1)
 	rig := newRelayRig(t, nil)
-	blocked := &blockingTransport{next: rig.mock.mt, release: release, arrived: &arrived}
-	client, err := NewClient(testToken, WithBaseURL(testBase), WithHTTPClient(&http.Client{Transport: blocked}))
-	require.NoError(t, err)
-	rig.relay.client = client
+	release, arrived := rig.blockTakeovers()
 
 	require.NoError(t, rig.handle(filledClaim))
 	rig.clock.Advance(30 * time.Minute)
 	n, err := rig.relay.ctl.Sweep(context.Background()) // starts the Takeover, does not wait
 	require.NoError(t, err)
 	require.Equal(t, 1, n)
-	arrived.Wait() // the Takeover is at Certainly
+	<-arrived // the Takeover is at Certainly
 
 	closed := make(chan struct{})
 	go func() {
@@ -429,26 +424,52 @@ func TestRelayClose(t *testing.T) {
 	<-closed
 	assert.Equal(t, []string{"GET handover", "GET takeover?ClaimEnd=after-handover"}, rig.calls())
 
-	// After Close: handed back by a sweep, but no Takeover is made.
+	// After Close a sweep hands nothing back, and Run stops; Release still
+	// works.
 	require.NoError(t, rig.handle(strings.Replace(filledClaim, "sess-81", "sess-82", 1)))
 	rig.clock.Advance(30 * time.Minute)
-	assert.Equal(t, 1, rig.sweep())
+	n, err = rig.relay.Sweep(context.Background())
+	assert.Zero(t, n)
+	assert.ErrorIs(t, err, ErrRelayClosed)
+	assert.ErrorIs(t, rig.relay.Run(context.Background(), time.Nanosecond), ErrRelayClosed)
 	_, _, errs, _ := rig.recorded()
+	assert.Empty(t, errs)
+
+	// An event that stores the expiry: no Takeover, OnError is told.
+	require.NoError(t, rig.handle(userMessage))
+	_, _, errs, _ = rig.recorded()
 	require.Len(t, errs, 1)
 	assert.ErrorIs(t, errs[0], ErrRelayClosed)
 	assert.Len(t, rig.calls(), 3)
+
+	require.NoError(t, rig.relay.Handover(context.Background(), testConv))
+	require.NoError(t, rig.relay.Release(context.Background(), testConv, ""))
+	assert.Equal(t, []string{"GET handover", "GET takeover?ClaimEnd=after-handover", "GET handover", "GET handover", "GET takeover"}, rig.calls())
 }
 
-// blockingTransport holds takeover requests until release is closed.
+// blockingTransport holds takeover requests until release is closed, and
+// tells arrived about each.
 type blockingTransport struct {
 	next    http.RoundTripper
 	release chan struct{}
-	arrived *sync.WaitGroup
+	arrived chan struct{}
+}
+
+// blockTakeovers makes rig's relay use a client whose takeover requests
+// wait for the returned release to be closed; arrived gets a value as each
+// one reaches Certainly.
+func (rig *relayRig) blockTakeovers() (release, arrived chan struct{}) {
+	rig.t.Helper()
+	b := &blockingTransport{next: rig.mock.Transport(), release: make(chan struct{}), arrived: make(chan struct{}, 16)}
+	client, err := NewClient(testToken, WithBaseURL(testBase), WithHTTPClient(&http.Client{Transport: b}))
+	require.NoError(rig.t, err)
+	rig.relay.client = client
+	return b.release, b.arrived
 }
 
 func (b *blockingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if strings.Contains(req.URL.Path, "/takeover/") {
-		b.arrived.Done()
+		b.arrived <- struct{}{}
 		<-b.release
 	}
 	return b.next.RoundTrip(req)
@@ -475,5 +496,180 @@ func TestRelayRedactsToken(t *testing.T) {
 		assert.NotContains(t, s, testToken, verb)
 		assert.Equal(t, "certainly.Relay{certainly.Client{https://certainly.test/base/, prefix /webbot/api/webchat, authorization: bearer [REDACTED]}}", s)
 		assert.NotContains(t, fmt.Sprintf(verb, RelayConfig{Client: rig.relay.client}), testToken, verb)
+	}
+}
+
+// takeovers counts the Takeover requests Certainly got for user, by query.
+func (rig *relayRig) takeovers(user string) []string {
+	var out []string
+	for _, r := range rig.mock.Requests() {
+		if strings.HasSuffix(r.Path, "/takeover/"+user+"/") {
+			out = append(out, r.RawQuery)
+		}
+	}
+	return out
+}
+
+// Releases racing sweeps on conversations whose grace period ran out:
+// whatever the interleaving, each hand-back gets exactly one Takeover —
+// the Release's (with its ClaimEnd) when its event stored the hand-back,
+// the automatic one (RelayConfig.ClaimEnd) when a sweep did, and then the
+// Release reports ErrBotOwnsConversation.
+func TestRelayReleaseRacesTheSweep(t *testing.T) {
+	t.Parallel()
+	rig := newRelayRig(t, nil)
+	ctx := context.Background()
+	const n = 24
+	convs := make([]Conversation, n)
+	for i := range convs {
+		convs[i] = Conversation{BotID: testBot, UserID: fmt.Sprintf("user-%d", i)}
+		require.NoError(t, rig.handle(strings.Replace(filledClaim, `"to":"`+testUser+`"`, `"to":"`+convs[i].UserID+`"`, 1)))
+	}
+	rig.clock.Advance(30 * time.Minute)
+
+	released := make([]error, n)
+	var wg sync.WaitGroup
+	for i, conv := range convs {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			released[i] = rig.relay.Release(ctx, conv, "survey")
+		}()
+		go func() {
+			defer wg.Done()
+			_, err := rig.relay.Sweep(ctx)
+			assert.NoError(t, err)
+		}()
+	}
+	wg.Wait()
+	require.NoError(t, rig.relay.wait(ctx))
+
+	for i, conv := range convs {
+		got := rig.takeovers(conv.UserID)
+		switch {
+		case released[i] == nil:
+			assert.Equal(t, []string{"ClaimEnd=survey"}, got, conv.UserID)
+		case errors.Is(released[i], ErrBotOwnsConversation):
+			assert.Equal(t, []string{"ClaimEnd=after-handover"}, got, conv.UserID)
+		default:
+			t.Errorf("%s: Release: %v", conv.UserID, released[i])
+		}
+		d, err := rig.relay.Controller().Decide(ctx, conv.Key())
+		require.NoError(t, err)
+		assert.Equal(t, handoff.Bot, d.State, conv.UserID)
+	}
+	_, _, errs, _ := rig.recorded()
+	assert.Empty(t, errs)
+}
+
+// The agent's reply raced the automatic Takeover: it went out before the
+// hand-back was stored and is observed while the Takeover is on its way,
+// which gives the conversation back to the agent. Once the bot answers
+// again, the Relay records the hand-back as of the Takeover: the
+// conversation is the bot's, as it is at Certainly.
+func TestRelayTakeoverRacedByTheAgentsReply(t *testing.T) {
+	t.Parallel()
+	rig := newRelayRig(t, nil)
+	ctx := context.Background()
+	require.NoError(t, rig.handle(filledClaim))
+	release, arrived := rig.blockTakeovers()
+	rig.clock.Advance(30 * time.Minute)
+	n, err := rig.relay.Controller().Sweep(ctx) // starts the automatic Takeover, which waits
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	<-arrived
+
+	_, err = rig.relay.Controller().Observe(ctx, AgentMessageEvent(testBot, testUser, rig.clock.Now().Add(-time.Second)))
+	require.NoError(t, err)
+	require.Equal(t, handoff.Human, rig.state())
+	close(release)
+	require.NoError(t, rig.relay.wait(ctx))
+	assert.Equal(t, handoff.Bot, rig.state())
+	assert.Equal(t, []string{"ClaimEnd=after-handover"}, rig.takeovers(testUser))
+	assert.ErrorIs(t, rig.relay.Reply(ctx, testConv, "Still there?"), ErrBotOwnsConversation)
+}
+
+// A new claim while the automatic Takeover was on its way stands: its
+// Handover came after the Takeover began.
+func TestRelayClaimWhileTheTakeoverIsOnItsWay(t *testing.T) {
+	t.Parallel()
+	rig := newRelayRig(t, nil)
+	ctx := context.Background()
+	require.NoError(t, rig.handle(filledClaim))
+	release, arrived := rig.blockTakeovers()
+	rig.clock.Advance(30 * time.Minute)
+	_, err := rig.relay.Controller().Sweep(ctx)
+	require.NoError(t, err)
+	<-arrived
+
+	rig.clock.Advance(time.Minute)
+	require.NoError(t, rig.handle(strings.Replace(filledClaim, "sess-81", "sess-82", 1)))
+	close(release)
+	require.NoError(t, rig.relay.wait(ctx))
+	assert.Equal(t, handoff.Human, rig.state())
+	assert.Equal(t, []string{"GET handover", "GET handover", "GET takeover?ClaimEnd=after-handover"}, rig.calls())
+	claims, _, _, _ := rig.recorded()
+	assert.Len(t, claims, 2)
+}
+
+// Certainly's claims carry no id: the same claim posted again is a request
+// for a human all the same, after a release too — but not outside business
+// hours.
+func TestRelayClaimPostedAgain(t *testing.T) {
+	t.Parallel()
+	var open atomic.Bool
+	open.Store(true)
+	rig := newRelayRig(t, func(cfg *RelayConfig) {
+		cfg.Policy.Calendar = handoff.CalendarFunc(func(time.Time) bool { return open.Load() })
+	})
+	ctx := context.Background()
+	require.NoError(t, rig.handle(filledClaim))
+	require.NoError(t, rig.handle(filledClaim), "posted again while handed over")
+	assert.Equal(t, handoff.Human, rig.state())
+	require.NoError(t, rig.relay.Release(ctx, testConv, ""))
+
+	open.Store(false)
+	require.NoError(t, rig.handle(filledClaim))
+	assert.Equal(t, handoff.Bot, rig.state(), "refused outside business hours")
+	assert.Equal(t, []string{"GET handover", "GET handover", "GET takeover"}, rig.calls())
+
+	open.Store(true)
+	require.NoError(t, rig.handle(filledClaim))
+	assert.Equal(t, handoff.Human, rig.state())
+	assert.Equal(t, []string{"GET handover", "GET handover", "GET takeover", "GET handover"}, rig.calls())
+	claims, _, _, _ := rig.recorded()
+	assert.Len(t, claims, 3)
+}
+
+// A Release whose time is before the agent's last message (a clock behind
+// another replica's) changes nothing and says so.
+func TestRelayReleaseBeforeTheAgentsLastMessage(t *testing.T) {
+	t.Parallel()
+	rig := newRelayRig(t, nil)
+	ctx := context.Background()
+	require.NoError(t, rig.handle(filledClaim))
+	rig.clock.Advance(10 * time.Minute)
+	require.NoError(t, rig.relay.Reply(ctx, testConv, "One moment."))
+	rig.clock.Set(relayStart.Add(5 * time.Minute))
+	err := rig.relay.Release(ctx, testConv, "")
+	assert.EqualError(t, err, "certainly: Relay.Release: the agent wrote after the release began; the conversation stays with the agent")
+	assert.Equal(t, handoff.Human, rig.state())
+	assert.Empty(t, rig.takeovers(testUser))
+}
+
+// A Relay not made by NewRelay refuses every call instead of panicking.
+func TestRelayNotMadeByNewRelay(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, r := range []*Relay{nil, {}} {
+		assert.EqualError(t, r.Handle(ctx, &Claim{}), "certainly: Relay: the Relay was not made by NewRelay")
+		assert.EqualError(t, r.Handover(ctx, testConv), "certainly: Relay.Handover: the Relay was not made by NewRelay")
+		assert.EqualError(t, r.Reply(ctx, testConv, "hi"), "certainly: Relay.Reply: the Relay was not made by NewRelay")
+		assert.EqualError(t, r.Release(ctx, testConv, ""), "certainly: Relay.Release: the Relay was not made by NewRelay")
+		_, err := r.Sweep(ctx)
+		assert.EqualError(t, err, "certainly: Relay.Sweep: the Relay was not made by NewRelay")
+		assert.EqualError(t, r.Run(ctx, time.Second), "certainly: Relay.Run: the Relay was not made by NewRelay")
+		assert.NotPanics(t, r.Close)
+		assert.NotPanics(t, func() { _ = fmt.Sprint(r) })
 	}
 }
