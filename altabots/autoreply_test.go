@@ -45,11 +45,11 @@ func newAutoReplyFixture(t *testing.T, messageAnswer ...func(*http.Request) (*ht
 	t.Helper()
 	f := &autoReplyFixture{t: t, mock: newClientMock(t), clock: newTestClock(), desk: &recordingDesk{}}
 	if len(messageAnswer) == 0 {
-		f.mock.on(http.MethodPost, testMessagePath, ok)
+		f.mock.On(http.MethodPost, testMessagePath, ok)
 	} else {
-		f.mock.on(http.MethodPost, testMessagePath, messageAnswer[0])
+		f.mock.On(http.MethodPost, testMessagePath, messageAnswer[0])
 	}
-	f.mock.on(http.MethodPost, testClosePath, ok)
+	f.mock.On(http.MethodPost, testClosePath, ok)
 	f.client = newTestClient(t, f.mock, WithRetry(0, time.Millisecond))
 	f.handler = newTestHandler(t, f.desk, WithClock(f.clock), WithAutoReply(f.client, autoText, autoAfter),
 		WithHooks(Hooks{AutoReplied: func(conv string, err error) {
@@ -70,7 +70,7 @@ func (f *autoReplyFixture) establish(conv string) {
 // sent returns the bodies AltaBots received on /v1/human/message/receive.
 func (f *autoReplyFixture) sent() []string {
 	var out []string
-	for _, r := range f.mock.requests() {
+	for _, r := range f.mock.Requests() {
 		if r.Path == testMessagePath {
 			out = append(out, string(r.Body))
 		}
@@ -265,7 +265,7 @@ func TestAutoReplyOnFakeServerClock(t *testing.T) {
 	entered := make(chan struct{})
 	release := make(chan struct{})
 	m := newClientMock(t)
-	m.on(http.MethodPost, testMessagePath, func(req *http.Request) (*http.Response, error) {
+	m.On(http.MethodPost, testMessagePath, func(req *http.Request) (*http.Response, error) {
 		entered <- struct{}{}
 		<-release
 		return ok(req)
@@ -301,8 +301,8 @@ func TestAutoReplyOnFakeServerClock(t *testing.T) {
 	got := waitFor(t, done)
 	assert.Equal(t, autoReplied{docConversation, nil}, got)
 	waitFor(t, closed)
-	require.Len(t, m.requests(), 1)
-	assert.Contains(t, string(m.requests()[0].Body), `"conversation_id":"`+docConversation+`"`)
+	require.Len(t, m.Requests(), 1)
+	assert.Contains(t, string(m.Requests()[0].Body), `"conversation_id":"`+docConversation+`"`)
 }
 
 // waitFor receives from ch, failing the test if nothing arrives in a long
@@ -339,7 +339,7 @@ func TestAutoReplyDeskPanics(t *testing.T) {
 func TestAutoReplyRealClockAndLog(t *testing.T) {
 	t.Parallel()
 	m := newClientMock(t)
-	m.on(http.MethodPost, testMessagePath, answer(http.StatusUnauthorized, `{"code":40127,"message":"bad key `+testAPIKey+`"}`))
+	m.On(http.MethodPost, testMessagePath, answer(http.StatusUnauthorized, `{"code":40127,"message":"bad key `+testAPIKey+`"}`))
 	client := newTestClient(t, m)
 	var logs syncBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))

@@ -14,6 +14,8 @@ import (
 	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/botbridge/botbridge/internal/clienttest"
 )
 
 func TestNewClientRefuses(t *testing.T) {
@@ -64,10 +66,10 @@ func TestNewClientDefaults(t *testing.T) {
 func TestSendMessage(t *testing.T) {
 	t.Parallel()
 	m := newClientMock(t)
-	m.on(http.MethodPost, testMessagePath, ok)
+	m.On(http.MethodPost, testMessagePath, ok)
 	c := newTestClient(t, m, WithUserAgent("support-desk/1.2"))
 	require.NoError(t, c.SendMessage(t.Context(), docConversation, "Hi, I'm Dana. How can I help?"))
-	r := m.only()
+	r := m.Only()
 	assertAPIRequest(t, r, testMessagePath, fmt.Sprintf(`{"conversation_id":%q,"timestamp":%d,"body":"Hi, I'm Dana. How can I help?"}`,
 		docConversation, testNow.UnixMilli()))
 	assert.True(t, strings.HasPrefix(r.Header.Get("User-Agent"), "support-desk/1.2 botbridge/"), r.Header.Get("User-Agent"))
@@ -77,23 +79,23 @@ func TestSendMessage(t *testing.T) {
 func TestClose(t *testing.T) {
 	t.Parallel()
 	m := newClientMock(t)
-	m.on(http.MethodPost, testClosePath, ok)
+	m.On(http.MethodPost, testClosePath, ok)
 	require.NoError(t, newTestClient(t, m).Close(t.Context(), docConversation))
-	assertAPIRequest(t, m.only(), testClosePath, fmt.Sprintf(`{"conversation_id":%q,"timestamp":%d}`, docConversation, testNow.UnixMilli()))
+	assertAPIRequest(t, m.Only(), testClosePath, fmt.Sprintf(`{"conversation_id":%q,"timestamp":%d}`, docConversation, testNow.UnixMilli()))
 }
 
 // The real clock is used unless a test replaces it.
 func TestTimestampIsNow(t *testing.T) {
 	t.Parallel()
 	m := newClientMock(t)
-	m.onURL(http.MethodPost, "https://altatech.ai/v1/human/close", ok)
-	c, err := NewClient(testAPIKey, WithHTTPClient(m.httpClient()))
+	m.OnURL(http.MethodPost, "https://altatech.ai/v1/human/close", ok)
+	c, err := NewClient(testAPIKey, WithHTTPClient(m.HTTPClient()))
 	require.NoError(t, err)
 	before := time.Now().UnixMilli()
 	require.NoError(t, c.Close(t.Context(), docConversation))
 	after := time.Now().UnixMilli()
 	var body struct{ Timestamp int64 }
-	require.NoError(t, json.Unmarshal(m.only().Body, &body))
+	require.NoError(t, json.Unmarshal(m.Only().Body, &body))
 	assert.GreaterOrEqual(t, body.Timestamp, before)
 	assert.LessOrEqual(t, body.Timestamp, after)
 }
@@ -101,11 +103,11 @@ func TestTimestampIsNow(t *testing.T) {
 func TestGPTBotsBaseURL(t *testing.T) {
 	t.Parallel()
 	m := newClientMock(t)
-	m.onURL(http.MethodPost, "https://api.gptbots.ai/v1/human/message/receive", ok)
-	c, err := NewClient(testAPIKey, WithBaseURL(GPTBotsBaseURL), WithHTTPClient(m.httpClient()))
+	m.OnURL(http.MethodPost, "https://api.gptbots.ai/v1/human/message/receive", ok)
+	c, err := NewClient(testAPIKey, WithBaseURL(GPTBotsBaseURL), WithHTTPClient(m.HTTPClient()))
 	require.NoError(t, err)
 	require.NoError(t, c.SendMessage(t.Context(), docConversation, "hello"))
-	assert.Equal(t, "/v1/human/message/receive", m.only().Path)
+	assert.Equal(t, "/v1/human/message/receive", m.Only().Path)
 }
 
 // Missing fields are refused before anything is sent, naming the field.
@@ -127,7 +129,7 @@ func TestClientRefusesInput(t *testing.T) {
 		var apiErr *APIError
 		assert.False(t, errors.As(tc.err, &apiErr), tc.name)
 	}
-	assert.Empty(t, m.requests())
+	assert.Empty(t, m.Requests())
 }
 
 // A conversation id is sent in the JSON body, never in the path: any
@@ -135,9 +137,9 @@ func TestClientRefusesInput(t *testing.T) {
 func TestConversationIDInBodyOnly(t *testing.T) {
 	t.Parallel()
 	m := newClientMock(t)
-	m.on(http.MethodPost, testClosePath, ok)
+	m.On(http.MethodPost, testClosePath, ok)
 	require.NoError(t, newTestClient(t, m).Close(t.Context(), "../a/b?c#d"))
-	r := m.only()
+	r := m.Only()
 	assert.Equal(t, testClosePath, r.Path)
 	assert.Contains(t, string(r.Body), `"conversation_id":"../a/b?c#d"`)
 }
@@ -175,12 +177,11 @@ func TestRetriesOnlyWhenSafe(t *testing.T) {
 					path = testClosePath
 				}
 				if tc.first != nil {
-					m.on(http.MethodPost, path, tc.first, ok)
+					m.On(http.MethodPost, path, tc.first, ok)
 				} else {
-					m.on(http.MethodPost, path, ok)
+					m.On(http.MethodPost, path, ok)
 				}
-				rt := &dialFailure{next: m.mt}
-				rt.n.Store(tc.dialErrs)
+				rt := clienttest.RefuseDials(tc.dialErrs, m.Transport())
 				c := newTestClientOn(t, &http.Client{Transport: rt})
 				var err error
 				if op == "Close" {
@@ -192,13 +193,13 @@ func TestRetriesOnlyWhenSafe(t *testing.T) {
 				switch {
 				case tc.dialErrs > 0:
 					require.NoError(t, err)
-					assert.Len(t, m.requests(), 1, "the refused dial never reached the mock")
+					assert.Len(t, m.Requests(), 1, "the refused dial never reached the mock")
 				case retried:
 					require.NoError(t, err)
-					assert.Len(t, m.requests(), 2)
+					assert.Len(t, m.Requests(), 2)
 				default:
 					require.Error(t, err)
-					assert.Len(t, m.requests(), 1)
+					assert.Len(t, m.Requests(), 1)
 				}
 			})
 		}
@@ -212,8 +213,8 @@ func TestKeyNeverLeaks(t *testing.T) {
 	t.Parallel()
 	echo := `{"code":40127,"message":"bad key Bearer ` + testAPIKey + `"}`
 	m := newClientMock(t)
-	m.on(http.MethodPost, testClosePath, answer(http.StatusUnauthorized, echo))
-	m.on(http.MethodPost, testMessagePath, answer(http.StatusOK, echo))
+	m.On(http.MethodPost, testClosePath, answer(http.StatusUnauthorized, echo))
+	m.On(http.MethodPost, testMessagePath, answer(http.StatusOK, echo))
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	c := newTestClient(t, m, WithLogger(logger))
@@ -240,10 +241,91 @@ func TestKeyNeverLeaks(t *testing.T) {
 func TestTimeout(t *testing.T) {
 	t.Parallel()
 	m := newClientMock(t)
-	m.on(http.MethodPost, testClosePath, func(req *http.Request) (*http.Response, error) {
+	m.On(http.MethodPost, testClosePath, func(req *http.Request) (*http.Response, error) {
 		<-req.Context().Done()
 		return nil, req.Context().Err()
 	})
 	err := newTestClient(t, m, WithTimeout(time.Millisecond)).Close(t.Context(), docConversation)
 	assert.ErrorContains(t, err, "deadline exceeded")
+}
+
+// A 2xx is read only for AltaBots' failure codes: a body that is not JSON
+// (a proxy's "OK", an HTML page, nothing) is a success, not a decoding
+// error.
+func TestSuccessBodiesThatAreNotJSON(t *testing.T) {
+	t.Parallel()
+	for _, body := range []string{"OK", "<html><body>accepted</body></html>", "", "{", `{"code":0`} {
+		t.Run(body, func(t *testing.T) {
+			t.Parallel()
+			m := newClientMock(t)
+			m.On(http.MethodPost, testMessagePath, httpmock.NewStringResponder(http.StatusOK, body))
+			m.On(http.MethodPost, testClosePath, httpmock.NewStringResponder(http.StatusOK, body))
+			c := newTestClient(t, m)
+			assert.NoError(t, c.SendMessage(t.Context(), docConversation, "hi"))
+			assert.NoError(t, c.Close(t.Context(), docConversation))
+		})
+	}
+}
+
+// A code or an error member that says nothing (null, "", {}, [], false, 0)
+// is absent: frameworks that always send the member do not turn a success
+// into a failure. One that says something is a failure.
+func TestSuccessBodiesWithEmptyMembers(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		body   string
+		status int // 0: a success
+		code   string
+	}{
+		{body: `{"code":0,"message":"success","error":""}`},
+		{body: `{"code":0,"message":"success","error":{}}`},
+		{body: `{"code":0,"message":"success","error":[]}`},
+		{body: `{"code":0,"message":"success","error":false}`},
+		{body: `{"code":"","message":"success"}`},
+		{body: `{"code":{},"error":null}`},
+		{body: `{"error":"bad_request","message":"bad"}`, status: 500, code: "bad_request"},
+		{body: `{"code":0,"error":{"code":40127,"message":"authentication failed"}}`, status: 401, code: "40127"},
+	} {
+		t.Run(tc.body, func(t *testing.T) {
+			t.Parallel()
+			m := newClientMock(t)
+			m.On(http.MethodPost, testClosePath, answer(http.StatusOK, tc.body))
+			err := newTestClient(t, m).Close(t.Context(), docConversation)
+			if tc.status == 0 {
+				assert.NoError(t, err)
+				return
+			}
+			var apiErr *APIError
+			require.ErrorAs(t, err, &apiErr)
+			assert.Equal(t, tc.status, apiErr.StatusCode)
+			assert.Equal(t, tc.code, apiErr.Code)
+		})
+	}
+}
+
+// A failure in a 2xx that is not about the quota carries no wait, even
+// when the quota headers say it is spent: the wait would be a false hint.
+func TestFailureInSuccessWithoutWait(t *testing.T) {
+	t.Parallel()
+	spent := http.Header{"X-Ratelimit-Limit": {"100"}, "X-Ratelimit-Remaining": {"0"}, "X-Ratelimit-Reset": {"3600"}}
+	m := newClientMock(t)
+	m.On(http.MethodPost, testMessagePath, answerWith(http.StatusOK, `{"code":40000,"message":"parameter error"}`, spent))
+	err := newTestClient(t, m).SendMessage(t.Context(), docConversation, "hi")
+	var apiErr *APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, http.StatusBadRequest, apiErr.StatusCode)
+	assert.Zero(t, apiErr.RetryAfter)
+	require.NotNil(t, apiErr.RateLimit, "the quota is still reported")
+	assert.Equal(t, 0, apiErr.RateLimit.Remaining)
+}
+
+// A Client that NewClient did not build refuses calls instead of
+// panicking; input is still checked first.
+func TestZeroClient(t *testing.T) {
+	t.Parallel()
+	for _, c := range []*Client{{}, nil} {
+		assert.EqualError(t, c.SendMessage(t.Context(), docConversation, "hi"), "altabots: Client not built by NewClient")
+		assert.EqualError(t, c.Close(t.Context(), docConversation), "altabots: Client not built by NewClient")
+		assert.ErrorIs(t, c.Close(t.Context(), ""), ErrValidation)
+	}
 }

@@ -8,69 +8,75 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/botbridge/botbridge/internal/clienttest"
 )
 
 // errorShape is one error answer AltaBots documents (the endpoint pages'
 // {code, message}, the overview's {error: {code, message, status}}) or a
-// proxy in front of it may send, and what the SDK makes of it.
+// proxy in front of it may send, and what the SDK makes of it: want's
+// Code, Message, Is and IsNot; the tests fill in the rest.
 type errorShape struct {
-	name    string
-	status  int
-	body    string
-	code    string
-	message string
-	kinds   []error
-	not     []error
+	name   string
+	status int
+	body   string
+	want   clienttest.WantAPIError
 }
 
 var errorShapes = []errorShape{
 	{
 		name: "parameter error", status: 400, body: `{"code":40000,"message":"parameter error"}`,
-		code: "40000", message: "parameter error", kinds: []error{ErrParameter, ErrValidation},
-		not: []error{ErrAuthentication, ErrAgentDeleted},
+		want: clienttest.WantAPIError{
+			Code: "40000", Message: "parameter error", Is: []error{ErrParameter, ErrValidation},
+			IsNot: []error{ErrAuthentication, ErrAgentDeleted},
+		},
 	},
 	{
 		name: "authentication failed", status: 401, body: `{"code":40127,"message":"authentication failed"}`,
-		code: "40127", message: "authentication failed", kinds: []error{ErrAuthentication, ErrUnauthorized},
-		not: []error{ErrParameter},
+		want: clienttest.WantAPIError{
+			Code: "40127", Message: "authentication failed", Is: []error{ErrAuthentication, ErrUnauthorized},
+			IsNot: []error{ErrParameter},
+		},
 	},
 	{
 		name: "agent deleted", status: 403, body: `{"code":40378,"message":"agent deleted"}`,
-		code: "40378", message: "agent deleted", kinds: []error{ErrAgentDeleted, ErrForbidden},
+		want: clienttest.WantAPIError{Code: "40378", Message: "agent deleted", Is: []error{ErrAgentDeleted, ErrForbidden}},
 	},
 	{
 		name: "overview shape", status: 400,
 		body: `{"error":{"code":40000,"message":"conversation_id is invalid","status":"INVALID_ARGUMENT"}}`,
-		code: "40000", message: "conversation_id is invalid", kinds: []error{ErrParameter, ErrValidation},
+		want: clienttest.WantAPIError{Code: "40000", Message: "conversation_id is invalid", Is: []error{ErrParameter, ErrValidation}},
 	},
 	{
 		name: "overview shape, string code", status: 401,
 		body: `{"error":{"code":"40127","message":"authentication failed","status":"UNAUTHENTICATED"}}`,
-		code: "40127", message: "authentication failed", kinds: []error{ErrAuthentication, ErrUnauthorized},
+		want: clienttest.WantAPIError{Code: "40127", Message: "authentication failed", Is: []error{ErrAuthentication, ErrUnauthorized}},
 	},
 	{
 		name: "overview shape, status only", status: 403, body: `{"error":{"code":40378,"status":"PERMISSION_DENIED"}}`,
-		code: "40378", message: "PERMISSION_DENIED", kinds: []error{ErrAgentDeleted, ErrForbidden},
+		want: clienttest.WantAPIError{Code: "40378", Message: "PERMISSION_DENIED", Is: []error{ErrAgentDeleted, ErrForbidden}},
 	},
 	{
 		name: "other code", status: 404, body: `{"code":40400,"message":"conversation not found"}`,
-		code: "40400", message: "conversation not found", kinds: []error{ErrNotFound},
-		not: []error{ErrParameter, ErrAuthentication, ErrAgentDeleted},
+		want: clienttest.WantAPIError{
+			Code: "40400", Message: "conversation not found", Is: []error{ErrNotFound},
+			IsNot: []error{ErrParameter, ErrAuthentication, ErrAgentDeleted},
+		},
 	},
 	{
 		name: "code with spaces", status: 400, body: `{"code":"not a code","message":"bad"}`,
-		message: "bad", kinds: []error{ErrValidation}, not: []error{ErrParameter},
+		want: clienttest.WantAPIError{Message: "bad", Is: []error{ErrValidation}, IsNot: []error{ErrParameter}},
 	},
 	{
 		name: "error as a string", status: 400, body: `{"error":"bad_request","message":"bad"}`,
-		code: "bad_request", message: "bad", kinds: []error{ErrValidation},
+		want: clienttest.WantAPIError{Code: "bad_request", Message: "bad", Is: []error{ErrValidation}},
 	},
 	{
 		name: "html from a proxy", status: 502, body: `<html><body>Bad Gateway</body></html>`,
-		kinds: []error{ErrServer},
+		want: clienttest.WantAPIError{Is: []error{ErrServer}},
 	},
 	{
-		name: "no body", status: 404, kinds: []error{ErrNotFound},
+		name: "no body", status: 404, want: clienttest.WantAPIError{Is: []error{ErrNotFound}},
 	},
 }
 
@@ -80,8 +86,8 @@ func TestDecodeError(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			code, message, _ := decodeError(tc.status, http.Header{}, []byte(tc.body))
-			assert.Equal(t, tc.code, code)
-			assert.Equal(t, tc.message, message)
+			assert.Equal(t, tc.want.Code, code)
+			assert.Equal(t, tc.want.Message, message)
 		})
 	}
 }
@@ -94,27 +100,16 @@ func TestErrorShapesThroughTheClient(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			m := newClientMock(t)
-			m.on(http.MethodPost, testMessagePath, answer(tc.status, tc.body))
-			m.on(http.MethodPost, testClosePath, answer(tc.status, tc.body))
+			m.On(http.MethodPost, testMessagePath, answer(tc.status, tc.body))
+			m.On(http.MethodPost, testClosePath, answer(tc.status, tc.body))
 			c := newTestClient(t, m, WithRetry(0, time.Millisecond))
 			for path, err := range map[string]error{
 				"/v1/human/message/receive": c.SendMessage(t.Context(), docConversation, "hi"),
 				"/v1/human/close":           c.Close(t.Context(), docConversation),
 			} {
-				var apiErr *APIError
-				require.ErrorAs(t, err, &apiErr)
-				assert.Equal(t, tc.status, apiErr.StatusCode)
-				assert.Equal(t, tc.code, apiErr.Code)
-				assert.Equal(t, tc.message, apiErr.Message)
-				assert.Equal(t, "req-test-1", apiErr.RequestID)
-				assert.Equal(t, path, apiErr.Path)
-				for _, kind := range tc.kinds {
-					assert.ErrorIs(t, err, kind)
-				}
-				for _, kind := range tc.not {
-					assert.NotErrorIs(t, err, kind)
-				}
-				assert.NotContains(t, err.Error(), "\n")
+				want := tc.want
+				want.Status, want.RequestID, want.Path = tc.status, "req-test-1", path
+				clienttest.AssertAPIError(t, err, want)
 			}
 		})
 	}
@@ -123,7 +118,7 @@ func TestErrorShapesThroughTheClient(t *testing.T) {
 func TestAPIErrorMessage(t *testing.T) {
 	t.Parallel()
 	m := newClientMock(t)
-	m.on(http.MethodPost, testMessagePath, answer(http.StatusBadRequest, `{"code":40000,"message":"parameter error"}`))
+	m.On(http.MethodPost, testMessagePath, answer(http.StatusBadRequest, `{"code":40000,"message":"parameter error"}`))
 	err := newTestClient(t, m).SendMessage(t.Context(), docConversation, "hi")
 	assert.EqualError(t, err, "altabots: POST /v1/human/message/receive: 400 40000: parameter error (request id req-test-1)")
 }
@@ -154,21 +149,14 @@ func TestSuccessStatusWithErrorCode(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			m := newClientMock(t)
-			m.on(http.MethodPost, testMessagePath, answer(http.StatusOK, tc.body))
+			m.On(http.MethodPost, testMessagePath, answer(http.StatusOK, tc.body))
 			err := newTestClient(t, m).SendMessage(t.Context(), docConversation, "hi")
-			var apiErr *APIError
-			require.ErrorAs(t, err, &apiErr)
-			assert.Equal(t, tc.status, apiErr.StatusCode)
-			assert.Equal(t, tc.code, apiErr.Code)
-			assert.Equal(t, tc.message, apiErr.Message)
-			assert.Equal(t, "req-test-1", apiErr.RequestID)
-			assert.Equal(t, http.MethodPost, apiErr.Method)
-			assert.Equal(t, "/v1/human/message/receive", apiErr.Path)
+			apiErr := clienttest.AssertAPIError(t, err, clienttest.WantAPIError{
+				Status: tc.status, Code: tc.code, Message: tc.message, RequestID: "req-test-1",
+				Method: http.MethodPost, Path: "/v1/human/message/receive", Is: tc.kinds,
+			})
 			assert.JSONEq(t, tc.body, string(apiErr.Body))
-			for _, kind := range tc.kinds {
-				assert.ErrorIs(t, err, kind)
-			}
-			assert.Len(t, m.requests(), 1, "a failure in a 2xx is not retried")
+			assert.Len(t, m.Requests(), 1, "a failure in a 2xx is not retried")
 		})
 	}
 }
@@ -183,7 +171,7 @@ func TestSuccessBodies(t *testing.T) {
 		t.Run(body, func(t *testing.T) {
 			t.Parallel()
 			m := newClientMock(t)
-			m.on(http.MethodPost, testClosePath, answer(http.StatusOK, body))
+			m.On(http.MethodPost, testClosePath, answer(http.StatusOK, body))
 			assert.NoError(t, newTestClient(t, m).Close(t.Context(), docConversation))
 		})
 	}
@@ -212,10 +200,10 @@ func TestRateLimitHeaders(t *testing.T) {
 		"X-Ratelimit-Reset":     {"30"}, // seconds from now
 	}
 	m := newClientMock(t)
-	m.on(http.MethodPost, testMessagePath, answerWith(http.StatusTooManyRequests, `{"code":42900,"message":"rate limit exceeded"}`, limited), ok)
+	m.On(http.MethodPost, testMessagePath, answerWith(http.StatusTooManyRequests, `{"code":42900,"message":"rate limit exceeded"}`, limited), ok)
 	err := newTestClient(t, m).SendMessage(t.Context(), docConversation, "hi")
 	require.ErrorIs(t, err, ErrRateLimited)
-	assert.Len(t, m.requests(), 1, "a 30 s wait is over the 1 ms cap: not retried")
+	assert.Len(t, m.Requests(), 1, "a 30 s wait is over the 1 ms cap: not retried")
 	var apiErr *APIError
 	require.ErrorAs(t, err, &apiErr)
 	require.NotNil(t, apiErr.RateLimit)
@@ -232,9 +220,9 @@ func TestRateLimitResetWithinCapIsRetried(t *testing.T) {
 	t.Parallel()
 	spent := http.Header{"X-Ratelimit-Limit": {"100"}, "X-Ratelimit-Remaining": {"0"}, "X-Ratelimit-Reset": {"0"}}
 	m := newClientMock(t)
-	m.on(http.MethodPost, testMessagePath, answerWith(http.StatusTooManyRequests, `{"code":42900}`, spent), ok)
+	m.On(http.MethodPost, testMessagePath, answerWith(http.StatusTooManyRequests, `{"code":42900}`, spent), ok)
 	require.NoError(t, newTestClient(t, m).SendMessage(t.Context(), docConversation, "hi"))
-	assert.Len(t, m.requests(), 2)
+	assert.Len(t, m.Requests(), 2)
 }
 
 // A 2xx that reports a spent quota carries it too.
@@ -242,7 +230,7 @@ func TestRateLimitInSuccessStatus(t *testing.T) {
 	t.Parallel()
 	spent := http.Header{"X-Ratelimit-Limit": {"100"}, "X-Ratelimit-Remaining": {"0"}, "X-Ratelimit-Reset": {"3600"}}
 	m := newClientMock(t)
-	m.on(http.MethodPost, testMessagePath, answerWith(http.StatusOK, `{"code":42900,"message":"daily quota"}`, spent))
+	m.On(http.MethodPost, testMessagePath, answerWith(http.StatusOK, `{"code":42900,"message":"daily quota"}`, spent))
 	err := newTestClient(t, m).SendMessage(t.Context(), docConversation, "hi")
 	require.ErrorIs(t, err, ErrRateLimited)
 	var apiErr *APIError
@@ -281,7 +269,7 @@ func TestRetryAfter(t *testing.T) {
 func TestFailureInSuccessMatchesLikeStatus(t *testing.T) {
 	t.Parallel()
 	m := newClientMock(t)
-	m.on(http.MethodPost, testClosePath, answer(http.StatusOK, `{"code":40378,"message":"agent deleted"}`))
+	m.On(http.MethodPost, testClosePath, answer(http.StatusOK, `{"code":40378,"message":"agent deleted"}`))
 	err := newTestClient(t, m).Close(t.Context(), docConversation)
 	assert.True(t, errors.Is(err, ErrAgentDeleted))
 	assert.False(t, errors.Is(err, ErrParameter))

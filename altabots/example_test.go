@@ -10,8 +10,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"time"
 
 	"github.com/botbridge/botbridge/altabots"
+	"github.com/botbridge/botbridge/altabots/altabotstest"
 	"github.com/botbridge/botbridge/webhookverify"
 )
 
@@ -140,6 +142,54 @@ func ExampleNewClient() {
 	// AltaBots got /v1/human/close for 67d8db020fa31d1ef64f53dg
 	// 403 40378 true
 	// key printed: false
+}
+
+// slowDesk accepts conversations but takes its time to answer them.
+type slowDesk struct{ printDesk }
+
+func (slowDesk) Establish(_ context.Context, req *altabots.EstablishRequest) error {
+	fmt.Println("desk: accepted", req.ConversationID, "- looking for a free agent")
+	return nil
+}
+
+// AltaBots ends a handoff when the desk sends no reply within 60 seconds
+// of accepting it. WithAutoReply answers for a slow desk after 45 seconds.
+// A fake clock stands in for the wait; with the real one, leave WithClock
+// out.
+func ExampleWithAutoReply() {
+	srv := fakeAltaBots() // stands in for AltaBots' API
+	defer srv.Close()
+	client, err := altabots.NewClient("my-altabots-key", altabots.WithBaseURL(srv.URL))
+	if err != nil {
+		log.Fatal(err)
+	}
+	clock := altabotstest.NewClock(time.Date(2025, 3, 18, 2, 31, 30, 0, time.UTC))
+	replied := make(chan error, 1)
+	h, err := altabots.NewHandler(slowDesk{},
+		altabots.WithoutAuthentication(), // for the example only: check AltaBots' credential
+		altabots.WithClock(clock),
+		altabots.WithAutoReply(client, "Thanks for waiting — an agent will be with you shortly.", 45*time.Second),
+		altabots.WithHooks(altabots.Hooks{AutoReplied: func(conversationID string, err error) { replied <- err }}))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer h.Close()
+
+	// AltaBots hands a conversation over.
+	req := httptest.NewRequest(http.MethodPost, "/conversation/establish",
+		strings.NewReader(`{"conversation_id":"67d8db020fa31d1ef64f53dg","timestamp":1742265090895}`))
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	fmt.Println(rec.Code, rec.Body.String())
+
+	clock.Advance(45 * time.Second) // no agent has replied yet
+	fmt.Println("automatic reply error:", <-replied)
+	// Output:
+	// desk: accepted 67d8db020fa31d1ef64f53dg - looking for a free agent
+	// 200 {"code":0,"message":"success"}
+	// AltaBots got /v1/human/message/receive for 67d8db020fa31d1ef64f53dg
+	// automatic reply error: <nil>
 }
 
 // An establish the desk accepts hands the conversation to a human; a close

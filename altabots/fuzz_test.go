@@ -134,10 +134,11 @@ func FuzzParseClose(f *testing.F) {
 	})
 }
 
-// FuzzDecodeError feeds the error decoder and the 2xx check every error
-// body of the tables and mutations of them. They never panic; the code is
-// one word; a sentinel comes only from its code; a 2xx body that reports a
-// failure maps to a 4xx or 5xx status.
+// FuzzDecodeError feeds the error decoder and the 2xx check (checkSuccess,
+// the transport's SuccessCheck) every error body of the tables and
+// mutations of them. They never panic; the code is one word; a sentinel
+// comes only from its code; a 2xx body that reports a failure maps to a
+// 4xx or 5xx status.
 //
 //	go test -run '^$' -fuzz '^FuzzDecodeError$' ./altabots
 func FuzzDecodeError(f *testing.F) {
@@ -165,12 +166,16 @@ func FuzzDecodeError(f *testing.F) {
 			t.Fatalf("Error() is not one line: %q", s)
 		}
 		fcode, _, failed := failureIn(body)
-		if failed {
-			if s := statusOfCode(fcode); s < 400 || s > 599 {
-				t.Fatalf("failure code %q maps to status %d", fcode, s)
-			}
-		} else if fcode != "" {
+		f := checkSuccess(http.StatusOK, http.Header{}, body)
+		switch {
+		case failed != (f != nil):
+			t.Fatalf("failureIn says %v, checkSuccess %+v (body %q)", failed, f, body)
+		case !failed && fcode != "":
 			t.Fatalf("a success with code %q", fcode)
+		case failed && (f.StatusCode < 400 || f.StatusCode > 599):
+			t.Fatalf("failure code %q maps to status %d", f.Code, f.StatusCode)
+		case failed && (f.Code != fcode || f.Kind != codeKind(f.Code)):
+			t.Fatalf("failure %+v for code %q", f, fcode)
 		}
 	})
 }

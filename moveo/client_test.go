@@ -60,7 +60,7 @@ func TestNewClientDefaults(t *testing.T) {
 func TestKeyNeverLeaks(t *testing.T) {
 	t.Parallel()
 	m := newClientMock(t)
-	m.on(http.MethodPost, testOnPath+"/messages/read",
+	m.On(http.MethodPost, testOnPath+"/messages/read",
 		answer(http.StatusUnauthorized, `{"error_code":"unauthorized","error_message":"bad key apikey `+testAPIKey+`"}`))
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -72,7 +72,7 @@ func TestKeyNeverLeaks(t *testing.T) {
 	}
 	err := c.MarkRead(t.Context(), testSession)
 	require.ErrorIs(t, err, ErrUnauthorized)
-	assert.Len(t, m.requests(), 1, "401 is not retried")
+	assert.Len(t, m.Requests(), 1, "401 is not retried")
 	for _, verb := range []string{"%v", "%+v", "%#v"} {
 		assert.NotContains(t, fmt.Sprintf(verb, err), testAPIKey, verb)
 	}
@@ -87,10 +87,10 @@ func TestKeyNeverLeaks(t *testing.T) {
 func TestRequestHeaders(t *testing.T) {
 	t.Parallel()
 	m := newClientMock(t)
-	m.on(http.MethodPost, testOnPath+"/messages/delivered", answer(http.StatusOK, `{}`))
+	m.On(http.MethodPost, testOnPath+"/messages/delivered", answer(http.StatusOK, `{}`))
 	c := newTestClient(t, m, WithUserAgent("support-chat/1.2"))
 	require.NoError(t, c.MarkDelivered(t.Context(), testSession))
-	r := m.only()
+	r := m.Only()
 	assertAPIRequest(t, r, http.MethodPost, testOnPath+"/messages/delivered", `{}`)
 	assert.True(t, strings.HasPrefix(r.Header.Get("User-Agent"), "support-chat/1.2 botbridge/"), r.Header.Get("User-Agent"))
 	assert.Equal(t, []string{"apikey " + testAPIKey}, r.Header.Values("Authorization"))
@@ -99,8 +99,8 @@ func TestRequestHeaders(t *testing.T) {
 func TestDefaultBaseURL(t *testing.T) {
 	t.Parallel()
 	m := newClientMock(t)
-	m.onURL(http.MethodPost, "https://channels.moveo.ai/v1/custom/"+testIntegration+"/sessions/"+testSession+"/close", answer(http.StatusOK, `{}`))
-	c, err := NewClient(testAPIKey, testIntegration, WithHTTPClient(m.httpClient()))
+	m.OnURL(http.MethodPost, "https://channels.moveo.ai/v1/custom/"+testIntegration+"/sessions/"+testSession+"/close", answer(http.StatusOK, `{}`))
+	c, err := NewClient(testAPIKey, testIntegration, WithHTTPClient(m.HTTPClient()))
 	require.NoError(t, err)
 	require.NoError(t, c.CloseSession(t.Context(), testSession))
 }
@@ -119,15 +119,15 @@ func TestRetryPerCall(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/%d", tc.name, status), func(t *testing.T) {
 				t.Parallel()
 				m := newClientMock(t)
-				m.on(tc.method, tc.path, answer(status, `{}`), answer(tc.status, tc.reply))
+				m.On(tc.method, tc.path, answer(status, `{}`), answer(tc.status, tc.reply))
 				_, err := tc.call(t.Context(), newTestClient(t, m))
 				if tc.idempotent || status == http.StatusServiceUnavailable {
 					require.NoError(t, err)
-					assert.Len(t, m.requests(), 2)
+					assert.Len(t, m.Requests(), 2)
 					return
 				}
 				assert.ErrorIs(t, err, ErrServer)
-				assert.Len(t, m.requests(), 1)
+				assert.Len(t, m.Requests(), 1)
 			})
 		}
 	}
@@ -154,7 +154,7 @@ func TestIdempotentCalls(t *testing.T) {
 func TestTimeout(t *testing.T) {
 	t.Parallel()
 	m := newClientMock(t)
-	m.on(http.MethodPost, testOnPath+"/messages/read", func(req *http.Request) (*http.Response, error) {
+	m.On(http.MethodPost, testOnPath+"/messages/read", func(req *http.Request) (*http.Response, error) {
 		<-req.Context().Done()
 		return nil, req.Context().Err()
 	})

@@ -62,7 +62,7 @@ func TestUploadURLChecksTheAnswer(t *testing.T) {
 		"relative URL": `{"request_id":"r","upload_url":"/up/f-1","file_id":"f-1"}`,
 	} {
 		m := newClientMock(t)
-		m.on(http.MethodPost, testOnPath+"/files/upload-url", answer(http.StatusOK, reply))
+		m.On(http.MethodPost, testOnPath+"/files/upload-url", answer(http.StatusOK, reply))
 		_, err := newTestClient(t, m).UploadURL(t.Context(), testSession, "a.txt", "text/plain")
 		assert.ErrorContains(t, err, "moveo: UploadURL: the answer", name)
 	}
@@ -71,16 +71,16 @@ func TestUploadURLChecksTheAnswer(t *testing.T) {
 func TestUploadFile(t *testing.T) {
 	t.Parallel()
 	m := newClientMock(t)
-	m.on(http.MethodPost, testOnPath+"/files/upload-url",
+	m.On(http.MethodPost, testOnPath+"/files/upload-url",
 		answer(http.StatusOK, `{"request_id":"req-1","upload_url":"`+testUploadURL+`","file_id":"f-1"}`))
-	m.onURL(http.MethodPut, testStorage, answer(http.StatusOK, ``))
+	m.OnURL(http.MethodPut, testStorage, answer(http.StatusOK, ``))
 	c := newTestClient(t, m, WithUserAgent("support-chat/1.2"))
 
 	id, err := c.UploadFile(t.Context(), testSession, "invoice.pdf", "application/pdf", strings.NewReader("%PDF-1.7 and more"), 8)
 	require.NoError(t, err)
 	assert.Equal(t, "f-1", id)
 
-	reqs := m.requests()
+	reqs := m.Requests()
 	require.Len(t, reqs, 2)
 	assertAPIRequest(t, reqs[0], http.MethodPost, testOnPath+"/files/upload-url", `{"filename":"invoice.pdf","content_type":"application/pdf"}`)
 	put := reqs[1]
@@ -95,22 +95,22 @@ func TestUploadFile(t *testing.T) {
 func TestUploadFileEmpty(t *testing.T) {
 	t.Parallel()
 	m := newClientMock(t)
-	m.on(http.MethodPost, testOnPath+"/files/upload-url",
+	m.On(http.MethodPost, testOnPath+"/files/upload-url",
 		answer(http.StatusOK, `{"request_id":"req-1","upload_url":"`+testUploadURL+`","file_id":"f-1"}`))
-	m.onURL(http.MethodPut, testStorage, answer(http.StatusOK, ``))
+	m.OnURL(http.MethodPut, testStorage, answer(http.StatusOK, ``))
 	id, err := newTestClient(t, m).UploadFile(t.Context(), testSession, "empty.txt", "text/plain", strings.NewReader(""), 0)
 	require.NoError(t, err)
 	assert.Equal(t, "f-1", id)
-	assert.Empty(t, m.requests()[1].Body)
+	assert.Empty(t, m.Requests()[1].Body)
 }
 
 func TestUploadFileStorageRefuses(t *testing.T) {
 	t.Parallel()
 	m := newClientMock(t)
-	m.on(http.MethodPost, testOnPath+"/files/upload-url",
+	m.On(http.MethodPost, testOnPath+"/files/upload-url",
 		answer(http.StatusOK, `{"request_id":"req-1","upload_url":"`+testUploadURL+`","file_id":"f-1"}`))
 	// S3 echoes the signature it was given.
-	m.onURL(http.MethodPut, testStorage, answer(http.StatusForbidden, `<?xml version="1.0" encoding="UTF-8"?>
+	m.OnURL(http.MethodPut, testStorage, answer(http.StatusForbidden, `<?xml version="1.0" encoding="UTF-8"?>
 <Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match the signature you provided (`+testSignature+`).</Message><SignatureProvided>`+testSignature+`</SignatureProvided></Error>`))
 	id, err := newTestClient(t, m).UploadFile(t.Context(), testSession, "a.txt", "text/plain", strings.NewReader("hello"), 5)
 	require.Error(t, err)
@@ -123,7 +123,7 @@ func TestUploadFileStorageRefuses(t *testing.T) {
 	assert.Equal(t, "SignatureDoesNotMatch", apiErr.Code)
 	assert.NotContains(t, err.Error(), testSignature)
 	assert.NotContains(t, fmt.Sprintf("%+v", err), testSignature)
-	assert.Len(t, m.requests(), 2, "the PUT is not retried")
+	assert.Len(t, m.Requests(), 2, "the PUT is not retried")
 }
 
 func TestUploadFileFailures(t *testing.T) {
@@ -137,11 +137,11 @@ func TestUploadFileFailures(t *testing.T) {
 		}))
 		t.Cleanup(srv.Close)
 		m := newClientMock(t)
-		m.on(http.MethodPost, testOnPath+"/files/upload-url",
+		m.On(http.MethodPost, testOnPath+"/files/upload-url",
 			answer(http.StatusOK, `{"request_id":"req-1","upload_url":"`+srv.URL+`/up?sig=`+testSignature+`","file_id":"f-1"}`))
 		route := roundTripFunc(func(req *http.Request) (*http.Response, error) {
 			if req.URL.Host == testHost[len("https://"):] {
-				return m.mt.RoundTrip(req)
+				return m.Transport().RoundTrip(req)
 			}
 			return srv.Client().Transport.RoundTrip(req)
 		})
@@ -175,10 +175,10 @@ func TestUploadFileFailures(t *testing.T) {
 	t.Run("canceled", func(t *testing.T) {
 		t.Parallel()
 		m := newClientMock(t)
-		m.on(http.MethodPost, testOnPath+"/files/upload-url",
+		m.On(http.MethodPost, testOnPath+"/files/upload-url",
 			answer(http.StatusOK, `{"request_id":"req-1","upload_url":"`+testUploadURL+`","file_id":"f-1"}`))
 		ctx, cancel := context.WithCancel(t.Context())
-		m.onURL(http.MethodPut, testStorage, func(*http.Request) (*http.Response, error) {
+		m.OnURL(http.MethodPut, testStorage, func(*http.Request) (*http.Response, error) {
 			cancel()
 			return nil, context.Canceled
 		})
@@ -200,7 +200,7 @@ func TestUploadFileFailures(t *testing.T) {
 		assert.ErrorIs(t, err, ErrValidation)
 		_, err = c.UploadFile(t.Context(), "", "a.txt", "text/plain", strings.NewReader(""), 0)
 		assert.ErrorIs(t, err, ErrValidation)
-		assert.Empty(t, m.requests())
+		assert.Empty(t, m.Requests())
 	})
 }
 

@@ -1,18 +1,14 @@
 package moveo
 
 import (
-	"errors"
-	"io"
-	"net"
 	"net/http"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/jarcoal/httpmock"
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/botbridge/botbridge/internal/clienttest"
 )
 
 // Client test fixtures. The ids are UUIDs, as Moveo's are; the key is long
@@ -31,95 +27,28 @@ const (
 )
 
 // clientRequest is one request the mock received.
-type clientRequest struct {
-	Method string
-	URL    string
-	Path   string // escaped
-	Header http.Header
-	Body   []byte
-}
+type clientRequest = clienttest.Request
 
-// clientMock is Moveo's API on an httpmock transport that records every
-// request. Routes answer with their responders in turn, the last one for
-// every further call. Nothing is activated globally, so tests run in
-// parallel.
+// clientMock is Moveo's API on clienttest's recording httpmock transport:
+// routes answer with their responders in turn, and a request no route
+// matches fails the test.
 type clientMock struct {
-	t  *testing.T
-	mt *httpmock.MockTransport
-
-	mu   sync.Mutex
-	reqs []clientRequest
+	*clienttest.Mock
+	t testing.TB
 }
 
 // newClientMock returns a mock that fails the test on any request no route
-// matches.
+// matches, answering it in Moveo's error shape.
 func newClientMock(t *testing.T) *clientMock {
 	t.Helper()
-	m := &clientMock{t: t, mt: httpmock.NewMockTransport()}
-	m.mt.RegisterNoResponder(func(req *http.Request) (*http.Response, error) {
-		m.record(req)
-		t.Errorf("unexpected request %s %s", req.Method, req.URL.Redacted())
-		return httpmock.NewStringResponse(http.StatusTeapot, `{"error_code":"no_route"}`), nil
-	})
-	return m
-}
-
-// httpClient is the client to hand to WithHTTPClient.
-func (m *clientMock) httpClient() *http.Client { return &http.Client{Transport: m.mt} }
-
-// on routes method and path (escaped, from the host on) to responders,
-// answered in turn.
-func (m *clientMock) on(method, path string, responders ...httpmock.Responder) {
-	m.onURL(method, testHost+path, responders...)
-}
-
-// onURL is on for a full URL, such as a storage host's.
-func (m *clientMock) onURL(method, url string, responders ...httpmock.Responder) {
-	m.t.Helper()
-	require.NotEmpty(m.t, responders)
-	var n atomic.Int64
-	m.mt.RegisterResponder(method, url, func(req *http.Request) (*http.Response, error) {
-		m.record(req)
-		i := int(n.Add(1) - 1)
-		return responders[min(i, len(responders)-1)](req)
-	})
-}
-
-func (m *clientMock) record(req *http.Request) {
-	var body []byte
-	if req.Body != nil {
-		body, _ = io.ReadAll(req.Body)
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.reqs = append(m.reqs, clientRequest{
-		Method: req.Method,
-		URL:    req.URL.String(),
-		Path:   req.URL.EscapedPath(),
-		Header: req.Header.Clone(),
-		Body:   body,
-	})
-}
-
-// requests returns what the mock received, in order.
-func (m *clientMock) requests() []clientRequest {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return append([]clientRequest(nil), m.reqs...)
-}
-
-// only returns the one request the mock received.
-func (m *clientMock) only() clientRequest {
-	m.t.Helper()
-	reqs := m.requests()
-	require.Len(m.t, reqs, 1)
-	return reqs[0]
+	m := clienttest.NewMock(t, testHost, `{"error_code":"no_route"}`)
+	return &clientMock{Mock: m, t: t}
 }
 
 // newTestClient returns a client on m with fast retries.
 func newTestClient(t *testing.T, m *clientMock, opts ...Option) *Client {
 	t.Helper()
-	return newTestClientOn(t, m.httpClient(), opts...)
+	return newTestClientOn(t, m.HTTPClient(), opts...)
 }
 
 // newTestClientOn returns a client that sends through hc, with fast
@@ -134,39 +63,17 @@ func newTestClientOn(t *testing.T, hc *http.Client, opts ...Option) *Client {
 
 // answer replies status with body as JSON and an X-Request-Id.
 func answer(status int, body string) httpmock.Responder {
-	return func(*http.Request) (*http.Response, error) {
-		resp := httpmock.NewStringResponse(status, body)
-		resp.Header.Set("Content-Type", "application/json")
-		resp.Header.Set("X-Request-Id", "req-test-1")
-		return resp, nil
-	}
+	return clienttest.Answer(status, body, clienttest.JSONHeader("req-test-1"))
 }
 
 // assertAPIRequest checks what every call to Moveo carries, and the body
-// as JSON (nil: not checked).
+// as JSON (empty: not checked).
 func assertAPIRequest(t *testing.T, r clientRequest, method, path, body string) {
 	t.Helper()
-	assert.Equal(t, method, r.Method)
-	assert.Equal(t, path, r.Path)
-	assert.Equal(t, "apikey "+testAPIKey, r.Header.Get("Authorization"))
-	assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
-	assert.Equal(t, "application/json", r.Header.Get("Accept"))
-	if body != "" {
-		assert.JSONEq(t, body, string(r.Body))
-	}
-}
-
-// dialFailure is a RoundTripper whose first n requests fail as a refused
-// dial would (so they provably never reached the server) and whose later
-// ones go to next.
-type dialFailure struct {
-	n    atomic.Int64
-	next http.RoundTripper
-}
-
-func (d *dialFailure) RoundTrip(req *http.Request) (*http.Response, error) {
-	if d.n.Add(-1) >= 0 {
-		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}
-	}
-	return d.next.RoundTrip(req)
+	clienttest.AssertRequest(t, r, clienttest.Expect{
+		Method: method,
+		Path:   path,
+		Header: clienttest.JSONCall("apikey " + testAPIKey),
+		JSON:   body,
+	})
 }

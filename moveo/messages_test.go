@@ -9,6 +9,8 @@ import (
 	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/botbridge/botbridge/internal/clienttest"
 )
 
 // messageCalls are the calls of messages.go, with the bodies and answers
@@ -74,7 +76,7 @@ func TestMessageCalls(t *testing.T) {
 func TestSessionIDIsEscaped(t *testing.T) {
 	t.Parallel()
 	m := newClientMock(t)
-	m.on(http.MethodPost, testSessions+"/a%2F..%2Fb/messages/read", answer(http.StatusOK, `{}`))
+	m.On(http.MethodPost, testSessions+"/a%2F..%2Fb/messages/read", answer(http.StatusOK, `{}`))
 	require.NoError(t, newTestClient(t, m).MarkRead(t.Context(), "a/../b"))
 }
 
@@ -107,7 +109,7 @@ func TestSendMessageRefusesInput(t *testing.T) {
 			assert.ErrorContains(t, err, "moveo: SendMessage: "+tc.field+": ")
 			_, err = c.SendAgentMessage(t.Context(), testSession, AgentMessage{Text: msg.Text, Attachments: msg.Attachments, Agent: Agent{ID: "a"}})
 			assert.ErrorContains(t, err, "moveo: SendAgentMessage: "+tc.field+": ")
-			assert.Empty(t, m.requests())
+			assert.Empty(t, m.Requests())
 		})
 	}
 }
@@ -115,7 +117,7 @@ func TestSendMessageRefusesInput(t *testing.T) {
 func TestSendMessageAcceptsOtherAbsoluteURIs(t *testing.T) {
 	t.Parallel()
 	m := newClientMock(t)
-	m.on(http.MethodPost, testOnPath+"/messages", answer(http.StatusAccepted, `{"request_id":"r"}`))
+	m.On(http.MethodPost, testOnPath+"/messages", answer(http.StatusAccepted, `{"request_id":"r"}`))
 	_, err := newTestClient(t, m).SendMessage(t.Context(), testSession, UserMessage{
 		Attachments: []Attachment{{Type: AttachmentFile, URL: "http://files.example/a.pdf"}},
 	})
@@ -149,15 +151,14 @@ func TestSendMessageRetriesOnlyWhenSafe(t *testing.T) {
 			m := newClientMock(t)
 			ok := answer(http.StatusAccepted, `{"request_id":"req-9"}`)
 			if tc.first != nil {
-				m.on(http.MethodPost, testOnPath+"/messages", tc.first, ok)
+				m.On(http.MethodPost, testOnPath+"/messages", tc.first, ok)
 			} else {
-				m.on(http.MethodPost, testOnPath+"/messages", ok)
+				m.On(http.MethodPost, testOnPath+"/messages", ok)
 			}
-			rt := &dialFailure{next: m.mt}
-			rt.n.Store(tc.dialErrs)
+			rt := clienttest.RefuseDials(tc.dialErrs, m.Transport())
 			c := newTestClientOn(t, &http.Client{Transport: rt})
 			id, err := c.SendMessage(t.Context(), testSession, UserMessage{Text: "hi"})
-			assert.Len(t, m.requests(), tc.attempts)
+			assert.Len(t, m.Requests(), tc.attempts)
 			wantFailure := tc.attempts == 1 && tc.dialErrs == 0
 			if !wantFailure {
 				require.NoError(t, err)
@@ -181,26 +182,26 @@ func TestSendMessageOrRenew(t *testing.T) {
 	t.Run("live session", func(t *testing.T) {
 		t.Parallel()
 		m := newClientMock(t)
-		m.on(http.MethodPost, testOnPath+"/messages", answer(http.StatusAccepted, `{"request_id":"req-1"}`))
+		m.On(http.MethodPost, testOnPath+"/messages", answer(http.StatusAccepted, `{"request_id":"req-1"}`))
 		res, err := newTestClient(t, m).SendMessageOrRenew(t.Context(), testSession, msg, renew)
 		require.NoError(t, err)
 		assert.Equal(t, &SentMessage{SessionID: testSession, RequestID: "req-1"}, res)
-		assert.Len(t, m.requests(), 1)
+		assert.Len(t, m.Requests(), 1)
 	})
 
 	t.Run("expired session renewed", func(t *testing.T) {
 		t.Parallel()
 		m := newClientMock(t)
-		m.on(http.MethodPost, testOnPath+"/messages", expired)
-		m.on(http.MethodPost, testSessions, answer(http.StatusCreated, `{"request_id":"req-2","session_id":"`+testNewSession+`","context":{"lang":"en"}}`))
-		m.on(http.MethodPost, testSessions+"/"+testNewSession+"/messages", answer(http.StatusAccepted, `{"request_id":"req-3"}`))
+		m.On(http.MethodPost, testOnPath+"/messages", expired)
+		m.On(http.MethodPost, testSessions, answer(http.StatusCreated, `{"request_id":"req-2","session_id":"`+testNewSession+`","context":{"lang":"en"}}`))
+		m.On(http.MethodPost, testSessions+"/"+testNewSession+"/messages", answer(http.StatusAccepted, `{"request_id":"req-3"}`))
 		res, err := newTestClient(t, m).SendMessageOrRenew(t.Context(), testSession, msg, renew)
 		require.NoError(t, err)
 		assert.Equal(t, &SentMessage{
 			SessionID: testNewSession, RequestID: "req-3",
 			Renewed: &Session{RequestID: "req-2", SessionID: testNewSession, Context: map[string]any{"lang": "en"}},
 		}, res)
-		reqs := m.requests()
+		reqs := m.Requests()
 		require.Len(t, reqs, 3)
 		assertAPIRequest(t, reqs[0], http.MethodPost, testOnPath+"/messages", `{"input":{"text":"still there?"}}`)
 		assertAPIRequest(t, reqs[1], http.MethodPost, testSessions, `{"external_session_id":"your-session-789","context":{"lang":"en"}}`)
@@ -210,31 +211,31 @@ func TestSendMessageOrRenew(t *testing.T) {
 	t.Run("other errors are not renewed", func(t *testing.T) {
 		t.Parallel()
 		m := newClientMock(t)
-		m.on(http.MethodPost, testOnPath+"/messages", answer(http.StatusBadRequest, `{"error_code":"invalid_payload","error_message":"bad"}`))
+		m.On(http.MethodPost, testOnPath+"/messages", answer(http.StatusBadRequest, `{"error_code":"invalid_payload","error_message":"bad"}`))
 		res, err := newTestClient(t, m).SendMessageOrRenew(t.Context(), testSession, msg, renew)
 		assert.Nil(t, res)
 		assert.ErrorIs(t, err, ErrValidation)
-		assert.Len(t, m.requests(), 1)
+		assert.Len(t, m.Requests(), 1)
 	})
 
 	t.Run("create fails", func(t *testing.T) {
 		t.Parallel()
 		m := newClientMock(t)
-		m.on(http.MethodPost, testOnPath+"/messages", expired)
-		m.on(http.MethodPost, testSessions, answer(http.StatusUnauthorized, `{"error_code":"unauthorized","error_message":"Unauthorized"}`))
+		m.On(http.MethodPost, testOnPath+"/messages", expired)
+		m.On(http.MethodPost, testSessions, answer(http.StatusUnauthorized, `{"error_code":"unauthorized","error_message":"Unauthorized"}`))
 		res, err := newTestClient(t, m).SendMessageOrRenew(t.Context(), testSession, msg, renew)
 		assert.Nil(t, res)
 		assert.ErrorIs(t, err, ErrUnauthorized)
 		assert.ErrorContains(t, err, "session expired; creating a new one")
-		assert.Len(t, m.requests(), 2)
+		assert.Len(t, m.Requests(), 2)
 	})
 
 	t.Run("send to the new session fails", func(t *testing.T) {
 		t.Parallel()
 		m := newClientMock(t)
-		m.on(http.MethodPost, testOnPath+"/messages", expired)
-		m.on(http.MethodPost, testSessions, answer(http.StatusCreated, `{"request_id":"req-2","session_id":"`+testNewSession+`"}`))
-		m.on(http.MethodPost, testSessions+"/"+testNewSession+"/messages", answer(http.StatusInternalServerError, `{"error_code":"internal_error"}`))
+		m.On(http.MethodPost, testOnPath+"/messages", expired)
+		m.On(http.MethodPost, testSessions, answer(http.StatusCreated, `{"request_id":"req-2","session_id":"`+testNewSession+`"}`))
+		m.On(http.MethodPost, testSessions+"/"+testNewSession+"/messages", answer(http.StatusInternalServerError, `{"error_code":"internal_error"}`))
 		res, err := newTestClient(t, m).SendMessageOrRenew(t.Context(), testSession, msg, renew)
 		assert.ErrorIs(t, err, ErrServer)
 		require.NotNil(t, res)
@@ -249,6 +250,6 @@ func TestSendMessageOrRenew(t *testing.T) {
 		m := newClientMock(t)
 		_, err := newTestClient(t, m).SendMessageOrRenew(t.Context(), testSession, UserMessage{}, renew)
 		assert.ErrorIs(t, err, ErrValidation)
-		assert.Empty(t, m.requests())
+		assert.Empty(t, m.Requests())
 	})
 }

@@ -118,11 +118,11 @@ func runCalls(t *testing.T, cases []callCase) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			m := newClientMock(t)
-			m.on(tc.method, tc.path, answer(tc.status, tc.reply))
+			m.On(tc.method, tc.path, answer(tc.status, tc.reply))
 			c := newTestClient(t, m)
 			got, err := tc.call(t.Context(), c)
 			require.NoError(t, err)
-			assertAPIRequest(t, m.only(), tc.method, tc.path, tc.body)
+			assertAPIRequest(t, m.Only(), tc.method, tc.path, tc.body)
 			if tc.want != nil {
 				assert.Equal(t, tc.want, got)
 			}
@@ -160,14 +160,14 @@ func TestSessionCallsRefuseInput(t *testing.T) {
 		var apiErr *APIError
 		assert.False(t, errors.As(err, &apiErr), name)
 	}
-	assert.Empty(t, m.requests())
+	assert.Empty(t, m.Requests())
 	assert.EqualError(t, c.UpdateContext(ctx, testSession, nil), "moveo: UpdateContext: context: must be an object, not nil")
 }
 
 func TestCreateSessionWithoutSessionID(t *testing.T) {
 	t.Parallel()
 	m := newClientMock(t)
-	m.on(http.MethodPost, testSessions, answer(http.StatusCreated, `{"request_id":"req-1"}`))
+	m.On(http.MethodPost, testSessions, answer(http.StatusCreated, `{"request_id":"req-1"}`))
 	_, err := newTestClient(t, m).CreateSession(t.Context(), CreateSessionRequest{})
 	assert.ErrorContains(t, err, "no session_id")
 }
@@ -176,7 +176,7 @@ func TestCreateSessionWithoutSessionID(t *testing.T) {
 func TestCreateSessionNotFoundIsNotAnExpiredSession(t *testing.T) {
 	t.Parallel()
 	m := newClientMock(t)
-	m.on(http.MethodPost, testSessions, answer(http.StatusNotFound, `{"error_code":"not_found","error_message":"integration not found"}`))
+	m.On(http.MethodPost, testSessions, answer(http.StatusNotFound, `{"error_code":"not_found","error_message":"integration not found"}`))
 	_, err := newTestClient(t, m).CreateSession(t.Context(), CreateSessionRequest{})
 	assert.ErrorIs(t, err, ErrNotFound)
 	assert.NotErrorIs(t, err, ErrSessionNotFound)

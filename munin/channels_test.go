@@ -34,7 +34,7 @@ var createdWidget = strings.TrimSuffix(widgetChannel, "}") +
 func TestChannelsCreateWidget(t *testing.T) {
 	t.Parallel()
 	m := newAPIMock(t)
-	m.on(http.MethodPost, "/base/v1/conversations/channels/widget", reply(http.StatusCreated, createdWidget))
+	m.On(http.MethodPost, "/base/v1/conversations/channels/widget", reply(http.StatusCreated, createdWidget))
 	c := newTestClient(t, m)
 
 	// The seed page's example (§0 #2–5).
@@ -42,7 +42,7 @@ func TestChannelsCreateWidget(t *testing.T) {
 		Name: "storefront-bot", OriginAllowlist: []string{"https://customer.example"},
 	})
 	require.NoError(t, err)
-	req := m.only()
+	req := m.Only()
 	assertAdminRequest(t, req, http.MethodPost, "/base/v1/conversations/channels/widget")
 	assert.JSONEq(t, `{"name":"storefront-bot","originAllowlist":["https://customer.example"]}`, string(req.Body))
 
@@ -68,14 +68,14 @@ func TestChannelsCreateWidget(t *testing.T) {
 func TestChannelsCreateWidgetAllFields(t *testing.T) {
 	t.Parallel()
 	m := newAPIMock(t)
-	m.on(http.MethodPost, "/base/v1/conversations/channels/widget", reply(http.StatusCreated, createdWidget))
+	m.On(http.MethodPost, "/base/v1/conversations/channels/widget", reply(http.StatusCreated, createdWidget))
 	_, err := newTestClient(t, m).Channels.CreateWidget(context.Background(), CreateWidgetRequest{
 		Name: "storefront-bot", OriginAllowlist: []string{"https://a.example", "http://localhost:3000"},
 		WebhookOnEscalation: "https://bot.example/escalate", RequireVerifiedIdentity: true,
 	})
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"name":"storefront-bot","originAllowlist":["https://a.example","http://localhost:3000"],
-		"webhookOnEscalation":"https://bot.example/escalate","requireVerifiedIdentity":true}`, string(m.only().Body))
+		"webhookOnEscalation":"https://bot.example/escalate","requireVerifiedIdentity":true}`, string(m.Only().Body))
 }
 
 func TestChannelsCreateWidgetValidation(t *testing.T) {
@@ -103,7 +103,7 @@ func TestChannelsCreateWidgetValidation(t *testing.T) {
 			require.Error(t, err)
 			assert.ErrorIs(t, err, ErrValidation)
 			assert.Contains(t, err.Error(), tc.want)
-			assert.Empty(t, m.requests())
+			assert.Empty(t, m.Requests())
 		})
 	}
 }
@@ -111,7 +111,7 @@ func TestChannelsCreateWidgetValidation(t *testing.T) {
 func TestChannelsCreateWidgetAllowlistRequired(t *testing.T) {
 	t.Parallel()
 	m := newAPIMock(t)
-	m.on(http.MethodPost, "/base/v1/conversations/channels/widget", reply(http.StatusBadRequest,
+	m.On(http.MethodPost, "/base/v1/conversations/channels/widget", reply(http.StatusBadRequest,
 		`{"statusCode":400,"message":"origin_allowlist_required: a widget channel needs at least one allowed origin","error":"Bad Request"}`))
 	_, err := newTestClient(t, m).Channels.CreateWidget(context.Background(), CreateWidgetRequest{
 		Name: "bot", OriginAllowlist: []string{"https://shop.example"},
@@ -137,11 +137,11 @@ func TestChannelsUpdateWidget(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			m := newAPIMock(t)
-			m.on(http.MethodPatch, path, reply(http.StatusOK, widgetChannel))
+			m.On(http.MethodPatch, path, reply(http.StatusOK, widgetChannel))
 			ch, err := newTestClient(t, m).Channels.UpdateWidget(context.Background(), testChannel, tc.req)
 			require.NoError(t, err)
 			assert.Equal(t, "storefront-bot", ch.Name)
-			req := m.only()
+			req := m.Only()
 			assertAdminRequest(t, req, http.MethodPatch, path)
 			assert.JSONEq(t, tc.body, string(req.Body))
 		})
@@ -160,19 +160,19 @@ func TestChannelsUpdateWidget(t *testing.T) {
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "munin: Channels.UpdateWidget: "+want)
 	}
-	assert.Empty(t, m.requests())
+	assert.Empty(t, m.Requests())
 }
 
 func TestChannelsRotateKey(t *testing.T) {
 	t.Parallel()
 	m := newAPIMock(t)
 	path := "/base/v1/conversations/channels/widget/" + testChannel + "/rotate-key"
-	m.on(http.MethodPost, path, reply(http.StatusOK, `{"widgetKey":"`+testWidgetKeyIssued+`"}`))
+	m.On(http.MethodPost, path, reply(http.StatusOK, `{"widgetKey":"`+testWidgetKeyIssued+`"}`))
 	key, err := newTestClient(t, m).Channels.RotateKey(context.Background(), testChannel)
 	require.NoError(t, err)
 	assert.Equal(t, testWidgetKeyIssued, key.Value())
 	assert.Equal(t, "[REDACTED]", fmt.Sprint(key))
-	assertAdminRequest(t, m.only(), http.MethodPost, path)
+	assertAdminRequest(t, m.Only(), http.MethodPost, path)
 }
 
 // TestChannelsRotateKeyRetried: a rotation whose answer was lost already
@@ -181,32 +181,32 @@ func TestChannelsRotateKeyRetried(t *testing.T) {
 	t.Parallel()
 	m := newAPIMock(t)
 	path := "/base/v1/conversations/channels/widget/" + testChannel + "/rotate-key"
-	m.on(http.MethodPost, path,
+	m.On(http.MethodPost, path,
 		reply(http.StatusBadGateway, `{"statusCode":502,"message":"Bad Gateway"}`),
 		reply(http.StatusOK, `{"widgetKey":"`+testWidgetKeyIssued+`"}`))
 	key, err := newTestClient(t, m).Channels.RotateKey(context.Background(), testChannel)
 	require.NoError(t, err)
 	assert.Equal(t, testWidgetKeyIssued, key.Value())
-	assert.Len(t, m.requests(), 2)
+	assert.Len(t, m.Requests(), 2)
 }
 
 func TestChannelsRotateIdentitySecret(t *testing.T) {
 	t.Parallel()
 	m := newAPIMock(t)
 	path := "/base/v1/conversations/channels/widget/" + testChannel + "/rotate-identity-secret"
-	m.on(http.MethodPost, path, reply(http.StatusOK,
+	m.On(http.MethodPost, path, reply(http.StatusOK,
 		`{"channelId":"`+testChannel+`","identityVerificationSecret":"`+testIdentitySecret+`"}`))
 	secret, err := newTestClient(t, m).Channels.RotateIdentitySecret(context.Background(), testChannel)
 	require.NoError(t, err)
 	assert.Equal(t, testIdentitySecret, secret.Value())
-	assertAdminRequest(t, m.only(), http.MethodPost, path)
+	assertAdminRequest(t, m.Only(), http.MethodPost, path)
 }
 
 func TestChannelsArchiveAndActivate(t *testing.T) {
 	t.Parallel()
 	m := newAPIMock(t)
-	m.on(http.MethodDelete, "/base/v1/conversations/channels/"+testChannel, noContent())
-	m.on(http.MethodPost, "/base/v1/conversations/channels/"+testChannel+"/activate", reply(http.StatusNotFound,
+	m.On(http.MethodDelete, "/base/v1/conversations/channels/"+testChannel, noContent())
+	m.On(http.MethodPost, "/base/v1/conversations/channels/"+testChannel+"/activate", reply(http.StatusNotFound,
 		`{"statusCode":404,"message":"channel cch_0123456789abcdefghijkl not found or archived","error":"Not Found"}`))
 	c := newTestClient(t, m)
 
@@ -214,7 +214,7 @@ func TestChannelsArchiveAndActivate(t *testing.T) {
 	err := c.Channels.Activate(context.Background(), testChannel)
 	assert.ErrorIs(t, err, ErrNotFound, "archiving is one-way (§7)")
 
-	reqs := m.requests()
+	reqs := m.Requests()
 	require.Len(t, reqs, 2)
 	assertAdminRequest(t, reqs[0], http.MethodDelete, "/base/v1/conversations/channels/"+testChannel)
 	assertAdminRequest(t, reqs[1], http.MethodPost, "/base/v1/conversations/channels/"+testChannel+"/activate")

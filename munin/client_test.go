@@ -101,8 +101,8 @@ func TestErrorsNeverHoldKeys(t *testing.T) {
 	t.Parallel()
 	m := newAPIMock(t)
 	echo := `{"statusCode":403,"message":"origin_not_allowed for ` + testWidgetKey + `","error":"Forbidden"}`
-	m.on(http.MethodPost, pushPath, reply(http.StatusForbidden, echo))
-	m.on(http.MethodGet, "/base/v1/conversations/"+convID, reply(http.StatusBadGateway, `{"message":"`+testAdminKey+`"}`))
+	m.On(http.MethodPost, pushPath, reply(http.StatusForbidden, echo))
+	m.On(http.MethodGet, "/base/v1/conversations/"+convID, reply(http.StatusBadGateway, `{"message":"`+testAdminKey+`"}`))
 	w := newTestWidget(t, m)
 	c := newTestClient(t, m)
 
@@ -130,15 +130,15 @@ func TestErrorsNeverHoldKeys(t *testing.T) {
 func TestPathPrefix(t *testing.T) {
 	t.Parallel()
 	m := newAPIMock(t)
-	m.on(http.MethodGet, "/base/api/v1/conversations/"+convID, reply(http.StatusOK, conversationDetail))
-	m.on(http.MethodPost, "/base/api/v1/webhooks", reply(http.StatusCreated, webhookWithSecret))
+	m.On(http.MethodGet, "/base/api/v1/conversations/"+convID, reply(http.StatusOK, conversationDetail))
+	m.On(http.MethodPost, "/base/api/v1/webhooks", reply(http.StatusCreated, webhookWithSecret))
 	c := newTestClient(t, m, WithPathPrefix("/api/"))
 
 	_, err := c.Conversations.Get(context.Background(), convID)
 	require.NoError(t, err)
 	_, err = c.Webhooks.Create(context.Background(), CreateWebhookRequest{URL: "https://bot.example/hook"})
 	require.NoError(t, err)
-	reqs := m.requests()
+	reqs := m.Requests()
 	require.Len(t, reqs, 2)
 	assertAdminRequest(t, reqs[0], http.MethodGet, "/base/api/v1/conversations/"+convID)
 	assertAdminRequest(t, reqs[1], http.MethodPost, "/base/api/v1/webhooks")
@@ -149,21 +149,21 @@ func TestPathPrefix(t *testing.T) {
 func TestRootBaseURL(t *testing.T) {
 	t.Parallel()
 	m := newAPIMock(t)
-	m.on(http.MethodGet, "/v1/webhooks", reply(http.StatusOK, `[]`))
+	m.On(http.MethodGet, "/v1/webhooks", reply(http.StatusOK, `[]`))
 	c := newTestClient(t, m, WithBaseURL(testHost))
 	hooks, err := c.Webhooks.List(context.Background())
 	require.NoError(t, err)
 	assert.Empty(t, hooks)
-	assertAdminRequest(t, m.only(), http.MethodGet, "/v1/webhooks")
+	assertAdminRequest(t, m.Only(), http.MethodGet, "/v1/webhooks")
 }
 
 func TestUserAgent(t *testing.T) {
 	t.Parallel()
 	m := newAPIMock(t)
-	m.on(http.MethodGet, "/base/v1/webhooks", reply(http.StatusOK, `[]`))
+	m.On(http.MethodGet, "/base/v1/webhooks", reply(http.StatusOK, `[]`))
 	_, err := newTestClient(t, m, WithUserAgent("storefront-bot/1.2")).Webhooks.List(context.Background())
 	require.NoError(t, err)
-	ua := m.only().Header.Get("User-Agent")
+	ua := m.Only().Header.Get("User-Agent")
 	assert.True(t, strings.HasPrefix(ua, "storefront-bot/1.2 botbridge/"), ua)
 	assert.Contains(t, ua, "(+munin)")
 }
@@ -174,18 +174,18 @@ func TestUserAgent(t *testing.T) {
 func TestWithRetryShortWait(t *testing.T) {
 	t.Parallel()
 	m := newAPIMock(t)
-	m.on(http.MethodGet, "/base/v1/webhooks", reply(http.StatusServiceUnavailable, `{"statusCode":503,"message":"x"}`))
+	m.On(http.MethodGet, "/base/v1/webhooks", reply(http.StatusServiceUnavailable, `{"statusCode":503,"message":"x"}`))
 	start := time.Now()
 	_, err := newTestClient(t, m, WithRetry(3, time.Millisecond)).Webhooks.List(context.Background())
 	assert.ErrorIs(t, err, ErrServer)
-	assert.Len(t, m.requests(), 4)
+	assert.Len(t, m.Requests(), 4)
 	assert.Less(t, time.Since(start), 5*time.Second, "waits are capped at 1ms")
 
 	m = newAPIMock(t)
-	m.on(http.MethodGet, "/base/v1/webhooks", reply(http.StatusServiceUnavailable, `{"statusCode":503,"message":"x"}`))
+	m.On(http.MethodGet, "/base/v1/webhooks", reply(http.StatusServiceUnavailable, `{"statusCode":503,"message":"x"}`))
 	_, err = newTestClient(t, m, WithRetry(0, time.Millisecond)).Webhooks.List(context.Background())
 	assert.ErrorIs(t, err, ErrServer)
-	assert.Len(t, m.requests(), 1)
+	assert.Len(t, m.Requests(), 1)
 }
 
 // TestCloseWithoutMCP: a REST client has nothing to close.
@@ -323,17 +323,17 @@ func TestRetrySafetyPerMethod(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			m := newAPIMock(t)
-			m.on(tc.method, tc.path,
+			m.On(tc.method, tc.path,
 				reply(http.StatusBadGateway, `{"statusCode":502,"message":"Bad Gateway"}`),
 				reply(tc.status, tc.answer))
 			err := tc.call(newTestClient(t, m), newTestWidget(t, m))
 			if tc.retried {
 				require.NoError(t, err)
-				assert.Len(t, m.requests(), 2, "retried after the 502")
+				assert.Len(t, m.Requests(), 2, "retried after the 502")
 				return
 			}
 			assert.ErrorIs(t, err, ErrServer)
-			assert.Len(t, m.requests(), 1, "a repeat could act twice: not retried")
+			assert.Len(t, m.Requests(), 1, "a repeat could act twice: not retried")
 		})
 	}
 }

@@ -67,12 +67,12 @@ const messageDto = `{"id": "cvm_0000000000000000000009", "conversationId": "ccv_
 func TestConversationsGet(t *testing.T) {
 	t.Parallel()
 	m := newAPIMock(t)
-	m.on(http.MethodGet, "/base/v1/conversations/"+convID, reply(http.StatusOK, conversationDetail))
+	m.On(http.MethodGet, "/base/v1/conversations/"+convID, reply(http.StatusOK, conversationDetail))
 	c := newTestClient(t, m)
 
 	d, err := c.Conversations.Get(context.Background(), convID)
 	require.NoError(t, err)
-	assertAdminRequest(t, m.only(), http.MethodGet, "/base/v1/conversations/"+convID)
+	assertAdminRequest(t, m.Only(), http.MethodGet, "/base/v1/conversations/"+convID)
 
 	assert.Equal(t, convID, d.ID)
 	assert.EqualValues(t, 42, d.DisplayID)
@@ -90,14 +90,14 @@ func TestConversationsGet(t *testing.T) {
 func TestConversationsGetEscapesID(t *testing.T) {
 	t.Parallel()
 	m := newAPIMock(t)
-	m.on(http.MethodGet, "/base/v1/conversations/a%2F..%2Fwebhooks", reply(http.StatusNotFound,
+	m.On(http.MethodGet, "/base/v1/conversations/a%2F..%2Fwebhooks", reply(http.StatusNotFound,
 		`{"statusCode":404,"message":"conv_not_found: conversation a/../webhooks","error":"Not Found"}`))
 	c := newTestClient(t, m)
 
 	_, err := c.Conversations.Get(context.Background(), "a/../webhooks")
 	assert.ErrorIs(t, err, ErrConversationNotFound)
 	assert.ErrorIs(t, err, ErrNotFound)
-	assert.Equal(t, "/base/v1/conversations/a%2F..%2Fwebhooks", m.only().Path)
+	assert.Equal(t, "/base/v1/conversations/a%2F..%2Fwebhooks", m.Only().Path)
 }
 
 // TestAdminMethodsRefuseEmptyIDs: "v1/conversations/" with no id would be
@@ -139,7 +139,7 @@ func TestAdminMethodsRefuseEmptyIDs(t *testing.T) {
 		assert.True(t, strings.HasPrefix(err.Error(), "munin: "+op+": "), "%s: %v", op, err)
 		assert.Contains(t, err.Error(), ": required", op)
 	}
-	assert.Empty(t, m.requests())
+	assert.Empty(t, m.Requests())
 }
 
 // listPage is a GET /v1/conversations answer with one item per id (§4;
@@ -161,7 +161,7 @@ func listPage(next string, ids ...string) string {
 func TestConversationsListQuery(t *testing.T) {
 	t.Parallel()
 	m := newAPIMock(t)
-	m.on(http.MethodGet, "/base/v1/conversations", reply(http.StatusOK, listPage("", "ccv_a", "ccv_b")))
+	m.On(http.MethodGet, "/base/v1/conversations", reply(http.StatusOK, listPage("", "ccv_a", "ccv_b")))
 	c := newTestClient(t, m)
 
 	attention := true
@@ -174,7 +174,7 @@ func TestConversationsListQuery(t *testing.T) {
 		assert.Equal(t, "hi", conv.LastInboundPreview)
 	}
 	assert.Equal(t, []string{"ccv_a", "ccv_b"}, ids)
-	req := m.only()
+	req := m.Only()
 	assertAdminRequest(t, req, http.MethodGet, "/base/v1/conversations")
 	assert.Equal(t, map[string][]string{
 		"status": {"open"}, "assigneeUserId": {"u1"}, "topicId": {"t1"},
@@ -188,7 +188,7 @@ func TestConversationsListQuery(t *testing.T) {
 func TestConversationsListStopsOn500(t *testing.T) {
 	t.Parallel()
 	m := newAPIMock(t)
-	m.on(http.MethodGet, "/base/v1/conversations",
+	m.On(http.MethodGet, "/base/v1/conversations",
 		reply(http.StatusOK, listPage("2026-08-21T10:00:00.000Z|ccv_b", "ccv_a", "ccv_b")),
 		reply(http.StatusInternalServerError, `{"statusCode":500,"message":"Internal server error"}`))
 	c := newTestClient(t, m)
@@ -205,7 +205,7 @@ func TestConversationsListStopsOn500(t *testing.T) {
 	assert.Equal(t, []string{"ccv_a", "ccv_b"}, ids)
 	require.Len(t, errs, 1)
 	assert.ErrorIs(t, errs[0], ErrServer)
-	reqs := m.requests()
+	reqs := m.Requests()
 	require.Len(t, reqs, 2, "the 500 is not retried")
 	assert.Equal(t, "2026-08-21T10:00:00.000Z|ccv_b", reqs[1].Query.Get("cursor"))
 	assert.Equal(t, "2", reqs[1].Query.Get("limit"), "the filters stay on every page")
@@ -214,7 +214,7 @@ func TestConversationsListStopsOn500(t *testing.T) {
 func TestConversationsListFollowsCursor(t *testing.T) {
 	t.Parallel()
 	m := newAPIMock(t)
-	m.on(http.MethodGet, "/base/v1/conversations",
+	m.On(http.MethodGet, "/base/v1/conversations",
 		reply(http.StatusOK, listPage("c1", "ccv_a")),
 		reply(http.StatusOK, listPage("c2", "ccv_b")),
 		reply(http.StatusOK, listPage("c2", "ccv_c")), // a cursor that does not move ends it
@@ -227,21 +227,21 @@ func TestConversationsListFollowsCursor(t *testing.T) {
 		ids = append(ids, conv.ID)
 	}
 	assert.Equal(t, []string{"ccv_a", "ccv_b", "ccv_c"}, ids)
-	assert.Len(t, m.requests(), 3)
-	assert.Empty(t, m.requests()[0].Query, "no options, no query")
+	assert.Len(t, m.Requests(), 3)
+	assert.Empty(t, m.Requests()[0].Query, "no options, no query")
 }
 
 func TestConversationsListEarlyBreak(t *testing.T) {
 	t.Parallel()
 	m := newAPIMock(t)
-	m.on(http.MethodGet, "/base/v1/conversations", reply(http.StatusOK, listPage("c1", "ccv_a", "ccv_b")))
+	m.On(http.MethodGet, "/base/v1/conversations", reply(http.StatusOK, listPage("c1", "ccv_a", "ccv_b")))
 	c := newTestClient(t, m)
 	for conv, err := range c.Conversations.List(context.Background(), ListConversationsOptions{}) {
 		require.NoError(t, err)
 		assert.Equal(t, "ccv_a", conv.ID)
 		break
 	}
-	assert.Len(t, m.requests(), 1)
+	assert.Len(t, m.Requests(), 1)
 }
 
 func TestConversationsListLimit(t *testing.T) {
@@ -257,7 +257,7 @@ func TestConversationsListLimit(t *testing.T) {
 			assert.Contains(t, err.Error(), "munin: Conversations.List: Limit: must be 1–200")
 		}
 		assert.Equal(t, 1, n)
-		assert.Empty(t, m.requests())
+		assert.Empty(t, m.Requests())
 	}
 }
 
@@ -265,7 +265,7 @@ func TestConversationsSendMessage(t *testing.T) {
 	t.Parallel()
 	m := newAPIMock(t)
 	path := "/base/v1/conversations/" + convID + "/messages"
-	m.on(http.MethodPost, path, reply(http.StatusCreated, messageDto))
+	m.On(http.MethodPost, path, reply(http.StatusCreated, messageDto))
 	c := newTestClient(t, m)
 
 	msg, err := c.Conversations.SendMessage(context.Background(), convID, SendMessageRequest{
@@ -278,7 +278,7 @@ func TestConversationsSendMessage(t *testing.T) {
 	assert.Equal(t, AuthorAgent, msg.AuthorType)
 	assert.Empty(t, msg.AuthorName, "null in send answers (§7)")
 
-	req := m.only()
+	req := m.Only()
 	assertAdminRequest(t, req, http.MethodPost, path)
 	assert.JSONEq(t, `{"body":"Happy to help!","inReplyToId":"cvm_0000000000000000000001",
 		"sinceMessageId":"cvm_0000000000000000000008","preserveAttention":true,
@@ -293,24 +293,24 @@ func TestConversationsSendMessageNotRetried(t *testing.T) {
 	path := "/base/v1/conversations/" + convID + "/messages"
 
 	m := newAPIMock(t)
-	m.on(http.MethodPost, path, reply(http.StatusBadGateway, `{"statusCode":502,"message":"Bad Gateway"}`))
+	m.On(http.MethodPost, path, reply(http.StatusBadGateway, `{"statusCode":502,"message":"Bad Gateway"}`))
 	_, err := newTestClient(t, m).Conversations.SendMessage(context.Background(), convID, SendMessageRequest{Body: "x"})
 	assert.ErrorIs(t, err, ErrServer)
-	assert.Len(t, m.requests(), 1)
+	assert.Len(t, m.Requests(), 1)
 
 	m = newAPIMock(t)
-	m.on(http.MethodPost, path,
+	m.On(http.MethodPost, path,
 		reply(http.StatusServiceUnavailable, `{"statusCode":503,"message":"Service Unavailable"}`),
 		reply(http.StatusCreated, messageDto))
 	_, err = newTestClient(t, m).Conversations.SendMessage(context.Background(), convID, SendMessageRequest{Body: "x"})
 	require.NoError(t, err)
-	assert.Len(t, m.requests(), 2)
+	assert.Len(t, m.Requests(), 2)
 }
 
 func TestConversationsSendMessageHandoverActive(t *testing.T) {
 	t.Parallel()
 	m := newAPIMock(t)
-	m.on(http.MethodPost, "/base/v1/conversations/"+convID+"/messages", reply(http.StatusConflict,
+	m.On(http.MethodPost, "/base/v1/conversations/"+convID+"/messages", reply(http.StatusConflict,
 		`{"message":"handover_active: a human holds this conversation until 2026-08-21T10:31:00.000Z","code":"handover_active"}`))
 	_, err := newTestClient(t, m).Conversations.SendMessage(context.Background(), convID, SendMessageRequest{Body: "x"})
 	assert.ErrorIs(t, err, ErrHandoverActive)
@@ -329,7 +329,7 @@ func TestConversationsSendMessageBody(t *testing.T) {
 		require.Error(t, err)
 		assert.Equal(t, want, err.Error())
 	}
-	assert.Empty(t, m.requests())
+	assert.Empty(t, m.Requests())
 }
 
 func TestConversationsTakeOver(t *testing.T) {
@@ -337,13 +337,13 @@ func TestConversationsTakeOver(t *testing.T) {
 	path := "/base/v1/conversations/" + convID + "/take-over"
 	for ttl, body := range map[time.Duration]string{0: `{}`, 45 * time.Minute: `{"ttlMinutes":45}`, 4 * time.Hour: `{"ttlMinutes":240}`} {
 		m := newAPIMock(t)
-		m.on(http.MethodPost, path, reply(http.StatusOK,
+		m.On(http.MethodPost, path, reply(http.StatusOK,
 			`{"holderType":"user","holderId":"Qm9iQm9iQm9iQm9iQm9iQm9iQm9iQm9i","expiresAt":"2026-08-21T10:30:00.000Z"}`))
 		claim, err := newTestClient(t, m).Conversations.TakeOver(context.Background(), convID, ttl)
 		require.NoError(t, err)
 		assert.Equal(t, "user", claim.HolderType)
 		assert.Equal(t, time.Date(2026, 8, 21, 10, 30, 0, 0, time.UTC), claim.ExpiresAt)
-		req := m.only()
+		req := m.Only()
 		assertAdminRequest(t, req, http.MethodPost, path)
 		assert.JSONEq(t, body, string(req.Body))
 	}
@@ -356,13 +356,13 @@ func TestConversationsTakeOver(t *testing.T) {
 		assert.ErrorIs(t, err, ErrValidation)
 		assert.Contains(t, err.Error(), "Conversations.TakeOver: ttl: ")
 	}
-	assert.Empty(t, m.requests())
+	assert.Empty(t, m.Requests())
 }
 
 func TestConversationsTakeOverHeldByOther(t *testing.T) {
 	t.Parallel()
 	m := newAPIMock(t)
-	m.on(http.MethodPost, "/base/v1/conversations/"+convID+"/take-over", reply(http.StatusConflict,
+	m.On(http.MethodPost, "/base/v1/conversations/"+convID+"/take-over", reply(http.StatusConflict,
 		`{"message":"claim_held_by_other: conversation is claimed by another user","code":"claim_held_by_other"}`))
 	_, err := newTestClient(t, m).Conversations.TakeOver(context.Background(), convID, 0)
 	assert.ErrorIs(t, err, ErrClaimHeldByOther)
@@ -372,9 +372,9 @@ func TestConversationsRelease(t *testing.T) {
 	t.Parallel()
 	m := newAPIMock(t)
 	path := "/base/v1/conversations/" + convID + "/release"
-	m.on(http.MethodPost, path, reply(http.StatusOK, `{"released":true}`))
+	m.On(http.MethodPost, path, reply(http.StatusOK, `{"released":true}`))
 	require.NoError(t, newTestClient(t, m).Conversations.Release(context.Background(), convID))
-	req := m.only()
+	req := m.Only()
 	assertAdminRequest(t, req, http.MethodPost, path)
 	assert.Empty(t, req.Body, "release takes no body (§7)")
 }
@@ -391,11 +391,11 @@ func TestConversationsRequestHandover(t *testing.T) {
 			`{"reason":"refund","publicFallbackMessage":"A colleague will reply shortly."}`},
 	} {
 		m := newAPIMock(t)
-		m.on(http.MethodPost, path, reply(http.StatusOK, conversationSummary))
+		m.On(http.MethodPost, path, reply(http.StatusOK, conversationSummary))
 		conv, err := newTestClient(t, m).Conversations.RequestHandover(context.Background(), convID, tc.req)
 		require.NoError(t, err)
 		assert.True(t, conv.NeedsHumanAttention)
-		req := m.only()
+		req := m.Only()
 		assertAdminRequest(t, req, http.MethodPost, path)
 		assert.JSONEq(t, tc.body, string(req.Body))
 	}
@@ -406,26 +406,26 @@ func TestConversationsRequestHandover(t *testing.T) {
 	assert.EqualError(t, err, "munin: Conversations.RequestHandover: Reason: 501 characters, the limit is 500")
 	_, err = c.Conversations.RequestHandover(context.Background(), convID, HandoverRequest{PublicFallbackMessage: strings.Repeat("p", 2001)})
 	assert.EqualError(t, err, "munin: Conversations.RequestHandover: PublicFallbackMessage: 2001 characters, the limit is 2000")
-	assert.Empty(t, m.requests())
+	assert.Empty(t, m.Requests())
 }
 
 func TestConversationsSetAgentMode(t *testing.T) {
 	t.Parallel()
 	m := newAPIMock(t)
 	path := "/base/v1/conversations/" + convID + "/agent-mode"
-	m.on(http.MethodPost, path, reply(http.StatusOK, conversationSummary))
+	m.On(http.MethodPost, path, reply(http.StatusOK, conversationSummary))
 	c := newTestClient(t, m)
 	conv, err := c.Conversations.SetAgentMode(context.Background(), convID, AgentModeOff)
 	require.NoError(t, err)
 	assert.Equal(t, AgentModeOff, conv.AgentMode)
-	req := m.only()
+	req := m.Only()
 	assertAdminRequest(t, req, http.MethodPost, path)
 	assert.JSONEq(t, `{"mode":"off"}`, string(req.Body))
 
 	_, err = c.Conversations.SetAgentMode(context.Background(), convID, "silent")
 	assert.ErrorIs(t, err, ErrValidation)
 	assert.Contains(t, err.Error(), `Conversations.SetAgentMode: mode: "silent" is not`)
-	assert.Len(t, m.requests(), 1)
+	assert.Len(t, m.Requests(), 1)
 }
 
 func TestConversationsAssign(t *testing.T) {
@@ -436,10 +436,10 @@ func TestConversationsAssign(t *testing.T) {
 		"":                                 `{"assigneeUserId":null}`,
 	} {
 		m := newAPIMock(t)
-		m.on(http.MethodPost, path, reply(http.StatusOK, conversationSummary))
+		m.On(http.MethodPost, path, reply(http.StatusOK, conversationSummary))
 		_, err := newTestClient(t, m).Conversations.Assign(context.Background(), convID, user)
 		require.NoError(t, err)
-		req := m.only()
+		req := m.Only()
 		assertAdminRequest(t, req, http.MethodPost, path)
 		assert.JSONEq(t, body, string(req.Body))
 	}
@@ -458,10 +458,10 @@ func TestConversationsSetStatus(t *testing.T) {
 		{StatusRequest{Status: StatusSnoozed, SnoozeUntil: &until}, `{"status":"snoozed","snoozeUntil":"2026-08-22T07:00:00.000Z"}`},
 	} {
 		m := newAPIMock(t)
-		m.on(http.MethodPost, path, reply(http.StatusOK, conversationSummary))
+		m.On(http.MethodPost, path, reply(http.StatusOK, conversationSummary))
 		_, err := newTestClient(t, m).Conversations.SetStatus(context.Background(), convID, tc.req)
 		require.NoError(t, err)
-		req := m.only()
+		req := m.Only()
 		assertAdminRequest(t, req, http.MethodPost, path)
 		assert.JSONEq(t, tc.body, string(req.Body))
 	}
@@ -473,7 +473,7 @@ func TestConversationsSetStatus(t *testing.T) {
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), want)
 	}
-	assert.Empty(t, m.requests())
+	assert.Empty(t, m.Requests())
 }
 
 // TestSendMessageRemembersEcho: with WithEchoFilter, the id of every post
@@ -487,7 +487,7 @@ func TestSendMessageRemembersEcho(t *testing.T) {
 	t.Run("REST", func(t *testing.T) {
 		t.Parallel()
 		m := newAPIMock(t)
-		m.on(http.MethodPost, "/base/v1/conversations/"+convID+"/messages",
+		m.On(http.MethodPost, "/base/v1/conversations/"+convID+"/messages",
 			reply(http.StatusCreated, messageDto),
 			reply(http.StatusConflict, `{"message":"handover_active: held","code":"handover_active"}`))
 		echoes := NewEchoFilter(16)

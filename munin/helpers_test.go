@@ -2,16 +2,14 @@ package munin
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/url"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/jarcoal/httpmock"
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/botbridge/botbridge/internal/clienttest"
 )
 
 // Test fixtures. Keys have Munin's shape (§1: prefix + 43 base64url
@@ -28,94 +26,31 @@ const (
 )
 
 // apiRequest is one request the mock received.
-type apiRequest struct {
-	Method string
-	Path   string // escaped
-	Query  url.Values
-	Header http.Header
-	Body   []byte
-}
+type apiRequest = clienttest.Request
 
-// apiMock is a Munin REST API on an httpmock transport that records every
-// request. Routes answer with their responders in turn, the last one for
-// every further call. Nothing is activated globally, so tests run in
-// parallel.
+// apiMock is a Munin REST API on clienttest's recording httpmock
+// transport: routes answer with their responders in turn, and a request no
+// route matches fails the test.
 type apiMock struct {
-	t  *testing.T
-	mt *httpmock.MockTransport
-
-	mu   sync.Mutex
-	reqs []apiRequest
+	*clienttest.Mock
+	t testing.TB
 }
 
 // newAPIMock returns a mock that fails the test on any request no route
-// matches.
+// matches, answering it in Munin's error shape.
 func newAPIMock(t *testing.T) *apiMock {
 	t.Helper()
-	m := &apiMock{t: t, mt: httpmock.NewMockTransport()}
-	m.mt.RegisterNoResponder(func(req *http.Request) (*http.Response, error) {
-		m.record(req)
-		t.Errorf("unexpected request %s %s", req.Method, req.URL)
-		return httpmock.NewStringResponse(http.StatusTeapot, `{"message":"no route"}`), nil
-	})
-	return m
+	m := clienttest.NewMock(t, testHost, `{"message":"no route"}`)
+	return &apiMock{Mock: m, t: t}
 }
-
-// httpClient is the client to hand to WithHTTPClient.
-func (m *apiMock) httpClient() *http.Client { return &http.Client{Transport: m.mt} }
 
 // on routes method and path (escaped, from the host on, e.g.
 // "/base/v1/webhooks") to responders, answered in turn.
-func (m *apiMock) on(method, path string, responders ...httpmock.Responder) {
-	m.t.Helper()
-	require.NotEmpty(m.t, responders)
-	var mu sync.Mutex
-	n := 0
-	m.mt.RegisterResponder(method, testHost+path, func(req *http.Request) (*http.Response, error) {
-		m.record(req)
-		mu.Lock()
-		r := responders[min(n, len(responders)-1)]
-		n++
-		mu.Unlock()
-		return r(req)
-	})
-}
-
-func (m *apiMock) record(req *http.Request) {
-	var body []byte
-	if req.Body != nil {
-		body, _ = io.ReadAll(req.Body)
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.reqs = append(m.reqs, apiRequest{
-		Method: req.Method,
-		Path:   req.URL.EscapedPath(),
-		Query:  req.URL.Query(),
-		Header: req.Header.Clone(),
-		Body:   body,
-	})
-}
-
-// requests returns what the mock received, in order.
-func (m *apiMock) requests() []apiRequest {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return append([]apiRequest(nil), m.reqs...)
-}
-
-// only returns the one request the mock received.
-func (m *apiMock) only() apiRequest {
-	m.t.Helper()
-	reqs := m.requests()
-	require.Len(m.t, reqs, 1)
-	return reqs[0]
-}
 
 // newTestClient returns an admin client on m with fast retries.
 func newTestClient(t *testing.T, m *apiMock, opts ...Option) *Client {
 	t.Helper()
-	base := []Option{WithBaseURL(testBase), WithHTTPClient(m.httpClient()), WithRetry(2, time.Millisecond)}
+	base := []Option{WithBaseURL(testBase), WithHTTPClient(m.HTTPClient()), WithRetry(2, time.Millisecond)}
 	c, err := NewClient(testAdminKey, append(base, opts...)...)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = c.Close() })
@@ -126,7 +61,7 @@ func newTestClient(t *testing.T, m *apiMock, opts ...Option) *Client {
 func newTestWidget(t *testing.T, m *apiMock, opts ...Option) *WidgetClient {
 	t.Helper()
 	base := []Option{
-		WithBaseURL(testBase), WithHTTPClient(m.httpClient()), WithRetry(2, time.Millisecond),
+		WithBaseURL(testBase), WithHTTPClient(m.HTTPClient()), WithRetry(2, time.Millisecond),
 		WithOrigin(testOrigin), WithChannel(testChannel),
 	}
 	w, err := NewWidgetClient(testWidgetKey, append(base, opts...)...)
@@ -137,15 +72,11 @@ func newTestWidget(t *testing.T, m *apiMock, opts ...Option) *WidgetClient {
 // reply answers status with body as JSON, an x-request-id, and extra
 // headers given as name, value pairs.
 func reply(status int, body string, header ...string) httpmock.Responder {
-	return func(*http.Request) (*http.Response, error) {
-		resp := httpmock.NewStringResponse(status, body)
-		resp.Header.Set("Content-Type", "application/json; charset=utf-8")
-		resp.Header.Set("X-Request-Id", "req-test-1")
-		for i := 0; i+1 < len(header); i += 2 {
-			resp.Header.Set(header[i], header[i+1])
-		}
-		return resp, nil
+	extra := http.Header{"Content-Type": {"application/json; charset=utf-8"}}
+	for i := 0; i+1 < len(header); i += 2 {
+		extra.Set(header[i], header[i+1])
 	}
+	return clienttest.Answer(status, body, clienttest.JSONHeader("req-test-1"), extra)
 }
 
 // noContent answers 204 with no body, as Munin's DELETE routes do.
@@ -158,23 +89,22 @@ func noContent() httpmock.Responder {
 // assertAdminRequest checks what every admin call sends.
 func assertAdminRequest(t *testing.T, req apiRequest, method, path string) {
 	t.Helper()
-	assert.Equal(t, method, req.Method)
-	assert.Equal(t, path, req.Path)
-	assert.Equal(t, "Bearer "+testAdminKey, req.Header.Get("Authorization"))
-	assert.Empty(t, req.Header.Get("Origin"), "admin calls send no Origin")
-	assert.Equal(t, "application/json", req.Header.Get("Accept"))
-	if len(req.Body) > 0 {
-		assert.Equal(t, "application/json", req.Header.Get("Content-Type"))
+	header := clienttest.JSONCall("Bearer " + testAdminKey)
+	header["Origin"] = nil // admin calls send no Origin
+	if len(req.Body) == 0 {
+		delete(header, "Content-Type") // not checked
 	}
+	clienttest.AssertRequest(t, req, clienttest.Expect{Method: method, Path: path, Header: header})
 }
 
-// assertWidgetRequest checks what every widget call sends.
+// assertWidgetRequest checks what every widget call sends: Munin refuses a
+// widget call without an allowlisted Origin.
 func assertWidgetRequest(t *testing.T, req apiRequest, method, path string) {
 	t.Helper()
-	assert.Equal(t, method, req.Method)
-	assert.Equal(t, path, req.Path)
-	assert.Equal(t, "Bearer "+testWidgetKey, req.Header.Get("Authorization"))
-	assert.Equal(t, testOrigin, req.Header.Get("Origin"), "Munin refuses a widget call without an allowlisted Origin")
+	clienttest.AssertRequest(t, req, clienttest.Expect{Method: method, Path: path, Header: map[string][]string{
+		"Authorization": {"Bearer " + testWidgetKey},
+		"Origin":        {testOrigin},
+	}})
 }
 
 // decodeBody decodes a recorded JSON body into a generic value.

@@ -42,7 +42,7 @@ const eventTypes = `{"modules":{"cms":["cms.entry.created"],"crm":["crm.contact.
 func TestWebhooksCreate(t *testing.T) {
 	t.Parallel()
 	m := newAPIMock(t)
-	m.on(http.MethodPost, "/base/v1/webhooks", reply(http.StatusCreated, webhookWithSecret))
+	m.On(http.MethodPost, "/base/v1/webhooks", reply(http.StatusCreated, webhookWithSecret))
 	c := newTestClient(t, m)
 
 	off := false
@@ -52,7 +52,7 @@ func TestWebhooksCreate(t *testing.T) {
 		Active: &off,
 	})
 	require.NoError(t, err)
-	req := m.only()
+	req := m.Only()
 	assertAdminRequest(t, req, http.MethodPost, "/base/v1/webhooks")
 	assert.JSONEq(t, `{"url":"https://bot.example/webhooks/munin",
 		"events":["conversation.message.sent","conversation.taken_over"],"active":false}`, string(req.Body))
@@ -66,11 +66,11 @@ func TestWebhooksCreate(t *testing.T) {
 func TestWebhooksCreateAllEvents(t *testing.T) {
 	t.Parallel()
 	m := newAPIMock(t)
-	m.on(http.MethodPost, "/base/v1/webhooks", reply(http.StatusCreated, webhookWithSecret))
+	m.On(http.MethodPost, "/base/v1/webhooks", reply(http.StatusCreated, webhookWithSecret))
 	// http is let through for munintest and self-hosted setups.
 	_, err := newTestClient(t, m).Webhooks.Create(context.Background(), CreateWebhookRequest{URL: "http://127.0.0.1:8080/hook"})
 	require.NoError(t, err)
-	assert.JSONEq(t, `{"url":"http://127.0.0.1:8080/hook"}`, string(m.only().Body))
+	assert.JSONEq(t, `{"url":"http://127.0.0.1:8080/hook"}`, string(m.Only().Body))
 }
 
 func TestWebhooksCreateValidation(t *testing.T) {
@@ -96,7 +96,7 @@ func TestWebhooksCreateValidation(t *testing.T) {
 			if tc.req.URL != "" {
 				assert.NotContains(t, err.Error(), tc.req.URL, "never quotes the URL, which may hold a token")
 			}
-			assert.Empty(t, m.requests())
+			assert.Empty(t, m.Requests())
 		})
 	}
 }
@@ -106,25 +106,25 @@ func TestWebhooksCreateValidation(t *testing.T) {
 func TestWebhooksHTTPSRefused(t *testing.T) {
 	t.Parallel()
 	m := newAPIMock(t)
-	m.on(http.MethodPost, "/base/v1/webhooks", reply(http.StatusBadRequest,
+	m.On(http.MethodPost, "/base/v1/webhooks", reply(http.StatusBadRequest,
 		`{"message":"validation_failed: url: webhook URL must use https://","fieldErrors":[{"field":"url","message":"webhook URL must use https://"}]}`))
 	_, err := newTestClient(t, m).Webhooks.Create(context.Background(), CreateWebhookRequest{URL: "http://bot.example/hook"})
 	assert.ErrorIs(t, err, ErrValidation)
 	var apiErr *APIError
 	require.ErrorAs(t, err, &apiErr)
 	assert.Equal(t, "validation_failed", apiErr.Code)
-	assert.Len(t, m.requests(), 1, "400 is not retried")
+	assert.Len(t, m.Requests(), 1, "400 is not retried")
 }
 
 func TestWebhooksList(t *testing.T) {
 	t.Parallel()
 	m := newAPIMock(t)
-	m.on(http.MethodGet, "/base/v1/webhooks", reply(http.StatusOK, `[`+webhookDto+`]`))
+	m.On(http.MethodGet, "/base/v1/webhooks", reply(http.StatusOK, `[`+webhookDto+`]`))
 	hooks, err := newTestClient(t, m).Webhooks.List(context.Background())
 	require.NoError(t, err)
 	require.Len(t, hooks, 1)
 	assert.Equal(t, []string{"conversation.message.sent", "conversation.taken_over"}, hooks[0].Events)
-	assertAdminRequest(t, m.only(), http.MethodGet, "/base/v1/webhooks")
+	assertAdminRequest(t, m.Only(), http.MethodGet, "/base/v1/webhooks")
 }
 
 func TestWebhooksUpdate(t *testing.T) {
@@ -139,22 +139,22 @@ func TestWebhooksUpdate(t *testing.T) {
 		{UpdateWebhookRequest{URL: &u, Events: &none, Active: &on}, `{"url":"https://bot.example/v2","events":[],"active":true}`},
 	} {
 		m := newAPIMock(t)
-		m.on(http.MethodPatch, path, reply(http.StatusOK, webhookDto))
+		m.On(http.MethodPatch, path, reply(http.StatusOK, webhookDto))
 		wh, err := newTestClient(t, m).Webhooks.Update(context.Background(), webhookID, tc.req)
 		require.NoError(t, err)
 		assert.Equal(t, webhookID, wh.ID)
-		req := m.only()
+		req := m.Only()
 		assertAdminRequest(t, req, http.MethodPatch, path)
 		assert.JSONEq(t, tc.body, string(req.Body))
 	}
 
 	// A pointer to a nil list means the empty list (every event), not null.
 	m := newAPIMock(t)
-	m.on(http.MethodPatch, path, reply(http.StatusOK, webhookDto))
+	m.On(http.MethodPatch, path, reply(http.StatusOK, webhookDto))
 	var nilEvents []string
 	_, err := newTestClient(t, m).Webhooks.Update(context.Background(), webhookID, UpdateWebhookRequest{Events: &nilEvents})
 	require.NoError(t, err)
-	assert.JSONEq(t, `{"events":[]}`, string(m.only().Body))
+	assert.JSONEq(t, `{"events":[]}`, string(m.Only().Body))
 	assert.Nil(t, nilEvents, "the caller's value is left alone")
 
 	m = newAPIMock(t)
@@ -164,19 +164,19 @@ func TestWebhooksUpdate(t *testing.T) {
 	assert.ErrorContains(t, err, "munin: Webhooks.Update: URL: not an absolute http or https URL")
 	_, err = c.Webhooks.Update(context.Background(), webhookID, UpdateWebhookRequest{Events: &long})
 	assert.ErrorContains(t, err, "munin: Webhooks.Update: Events[0]: 65 characters")
-	assert.Empty(t, m.requests())
+	assert.Empty(t, m.Requests())
 }
 
 func TestWebhooksDelete(t *testing.T) {
 	t.Parallel()
 	m := newAPIMock(t)
 	path := "/base/v1/webhooks/" + webhookID
-	m.on(http.MethodDelete, path, noContent())
+	m.On(http.MethodDelete, path, noContent())
 	require.NoError(t, newTestClient(t, m).Webhooks.Delete(context.Background(), webhookID))
-	assertAdminRequest(t, m.only(), http.MethodDelete, path)
+	assertAdminRequest(t, m.Only(), http.MethodDelete, path)
 
 	m = newAPIMock(t)
-	m.on(http.MethodDelete, path, reply(http.StatusNotFound,
+	m.On(http.MethodDelete, path, reply(http.StatusNotFound,
 		`{"statusCode":404,"message":"webhook whk_0000000000000000000001 not found","error":"Not Found"}`))
 	err := newTestClient(t, m).Webhooks.Delete(context.Background(), webhookID)
 	assert.ErrorIs(t, err, ErrNotFound)
@@ -186,18 +186,18 @@ func TestWebhooksRotateSecret(t *testing.T) {
 	t.Parallel()
 	m := newAPIMock(t)
 	path := "/base/v1/webhooks/" + webhookID + "/rotate-secret"
-	m.on(http.MethodPost, path, reply(http.StatusCreated, webhookWithSecret))
+	m.On(http.MethodPost, path, reply(http.StatusCreated, webhookWithSecret))
 	wh, err := newTestClient(t, m).Webhooks.RotateSecret(context.Background(), webhookID)
 	require.NoError(t, err)
 	assert.Equal(t, testWebhookSecret, wh.Secret.Value())
-	assertAdminRequest(t, m.only(), http.MethodPost, path)
+	assertAdminRequest(t, m.Only(), http.MethodPost, path)
 }
 
 func TestWebhooksDeliveries(t *testing.T) {
 	t.Parallel()
 	path := "/base/v1/webhooks/" + webhookID + "/deliveries"
 	m := newAPIMock(t)
-	m.on(http.MethodGet, path, reply(http.StatusOK, `[`+delivery+`]`))
+	m.On(http.MethodGet, path, reply(http.StatusOK, `[`+delivery+`]`))
 	c := newTestClient(t, m)
 
 	ds, err := c.Webhooks.Deliveries(context.Background(), webhookID, DeliveriesOptions{Limit: 200, Status: "pending"})
@@ -209,13 +209,13 @@ func TestWebhooksDeliveries(t *testing.T) {
 	assert.Equal(t, 500, *d.StatusCode)
 	assert.Nil(t, d.DeliveredAt)
 	assert.Equal(t, "non-2xx: 500", d.Error)
-	req := m.only()
+	req := m.Only()
 	assertAdminRequest(t, req, http.MethodGet, path)
 	assert.Equal(t, map[string][]string{"limit": {"200"}, "status": {"pending"}}, map[string][]string(req.Query))
 
 	_, err = c.Webhooks.Deliveries(context.Background(), webhookID, DeliveriesOptions{})
 	require.NoError(t, err)
-	assert.Empty(t, m.requests()[1].Query)
+	assert.Empty(t, m.Requests()[1].Query)
 
 	for opts, want := range map[DeliveriesOptions]string{
 		{Limit: 201}:        "Limit: must be 1–200",
@@ -226,18 +226,18 @@ func TestWebhooksDeliveries(t *testing.T) {
 		assert.ErrorContains(t, err, "munin: Webhooks.Deliveries: "+want)
 		assert.ErrorIs(t, err, ErrValidation)
 	}
-	assert.Len(t, m.requests(), 2)
+	assert.Len(t, m.Requests(), 2)
 }
 
 func TestWebhooksEventTypes(t *testing.T) {
 	t.Parallel()
 	m := newAPIMock(t)
-	m.on(http.MethodGet, "/base/v1/webhooks/event-types", reply(http.StatusOK, eventTypes))
+	m.On(http.MethodGet, "/base/v1/webhooks/event-types", reply(http.StatusOK, eventTypes))
 	et, err := newTestClient(t, m).Webhooks.EventTypes(context.Background())
 	require.NoError(t, err)
 	assert.Len(t, et.All, 5)
 	assert.Equal(t, []string{"conversation.created", "conversation.message.sent"}, et.Modules["conv"])
-	assertAdminRequest(t, m.only(), http.MethodGet, "/base/v1/webhooks/event-types")
+	assertAdminRequest(t, m.Only(), http.MethodGet, "/base/v1/webhooks/event-types")
 }
 
 // TestWebhooksCreateManyEventsOverREST: only webhooks_create limits a
@@ -250,12 +250,12 @@ func TestWebhooksCreateManyEventsOverREST(t *testing.T) {
 		events[i] = fmt.Sprintf("type.%d", i)
 	}
 	m := newAPIMock(t)
-	m.on(http.MethodPost, "/base/v1/webhooks", reply(http.StatusCreated, webhookWithSecret))
+	m.On(http.MethodPost, "/base/v1/webhooks", reply(http.StatusCreated, webhookWithSecret))
 	_, err := newTestClient(t, m).Webhooks.Create(context.Background(), CreateWebhookRequest{URL: "https://b.example", Events: events})
 	require.NoError(t, err)
 	var body struct {
 		Events []string `json:"events"`
 	}
-	require.NoError(t, json.Unmarshal(m.only().Body, &body))
+	require.NoError(t, json.Unmarshal(m.Only().Body, &body))
 	assert.Len(t, body.Events, 65)
 }

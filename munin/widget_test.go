@@ -30,7 +30,7 @@ func pushAnswer(inserted, skipped int) string {
 func TestPushReferenceExample(t *testing.T) {
 	t.Parallel()
 	m := newAPIMock(t)
-	m.on(http.MethodPost, pushPath, reply(http.StatusCreated, pushAnswer(2, 0)))
+	m.On(http.MethodPost, pushPath, reply(http.StatusCreated, pushAnswer(2, 0)))
 	w := newTestWidget(t, m)
 
 	at := time.Date(2026, 8, 21, 12, 0, 0, 123456789, time.FixedZone("CEST", 2*3600))
@@ -56,7 +56,7 @@ func TestPushReferenceExample(t *testing.T) {
 		Requests:           1,
 	}, res)
 
-	req := m.only()
+	req := m.Only()
 	assertWidgetRequest(t, req, http.MethodPost, pushPath)
 	assert.Equal(t, "application/json", req.Header.Get("Content-Type"))
 	assert.JSONEq(t, `{
@@ -78,7 +78,7 @@ func TestPushReferenceExample(t *testing.T) {
 func TestPushOmitsUnsetFields(t *testing.T) {
 	t.Parallel()
 	m := newAPIMock(t)
-	m.on(http.MethodPost, pushPath, reply(http.StatusCreated, pushAnswer(1, 0)))
+	m.On(http.MethodPost, pushPath, reply(http.StatusCreated, pushAnswer(1, 0)))
 	w := newTestWidget(t, m)
 
 	res, err := w.Push(context.Background(), Push{
@@ -92,13 +92,13 @@ func TestPushOmitsUnsetFields(t *testing.T) {
 		"channelId": "`+testChannel+`",
 		"sessionId": "s1",
 		"messages": [{"role": "end_user", "body": "hi", "providerMessageId": "`+res.ProviderMessageIDs[0]+`"}]
-	}`, string(m.only().Body))
+	}`, string(m.Only().Body))
 }
 
 func TestPushIdentity(t *testing.T) {
 	t.Parallel()
 	m := newAPIMock(t)
-	m.on(http.MethodPost, pushPath, reply(http.StatusCreated, pushAnswer(1, 0)))
+	m.On(http.MethodPost, pushPath, reply(http.StatusCreated, pushAnswer(1, 0)))
 	w := newTestWidget(t, m)
 
 	hash := UserHash("ivs_secret", "user-42")
@@ -108,7 +108,7 @@ func TestPushIdentity(t *testing.T) {
 		Messages:  []WidgetMessage{{Body: "hi", ProviderMessageID: "s1:1"}},
 	})
 	require.NoError(t, err)
-	body := decodeBody(t, m.only().Body)
+	body := decodeBody(t, m.Only().Body)
 	assert.Equal(t, "user-42", body["verifiedExternalId"])
 	assert.Equal(t, hash, body["userHash"])
 }
@@ -120,7 +120,7 @@ var generatedID = regexp.MustCompile(`^[0-9a-z]{22}$`)
 func TestPushGeneratesNamespacedIDs(t *testing.T) {
 	t.Parallel()
 	m := newAPIMock(t)
-	m.on(http.MethodPost, pushPath, reply(http.StatusCreated, pushAnswer(3, 0)))
+	m.On(http.MethodPost, pushPath, reply(http.StatusCreated, pushAnswer(3, 0)))
 	w := newTestWidget(t, m)
 
 	msgs := []WidgetMessage{{Body: "a"}, {Body: "b", ProviderMessageID: "mine-1"}, {Body: "c"}}
@@ -145,7 +145,7 @@ func TestPushGeneratesNamespacedIDs(t *testing.T) {
 			ProviderMessageID string `json:"providerMessageId"`
 		} `json:"messages"`
 	}
-	require.NoError(t, json.Unmarshal(m.only().Body, &body))
+	require.NoError(t, json.Unmarshal(m.Only().Body, &body))
 	for i, msg := range body.Messages {
 		assert.Equal(t, res.ProviderMessageIDs[i], msg.ProviderMessageID)
 	}
@@ -189,14 +189,14 @@ func TestPushLongSessionNamespace(t *testing.T) {
 func TestPushRetryKeepsIDs(t *testing.T) {
 	t.Parallel()
 	m := newAPIMock(t)
-	m.on(http.MethodPost, pushPath,
+	m.On(http.MethodPost, pushPath,
 		reply(http.StatusBadGateway, `{"statusCode":502,"message":"Bad Gateway"}`),
 		reply(http.StatusCreated, pushAnswer(1, 1)))
 	w := newTestWidget(t, m)
 
 	res, err := w.Push(context.Background(), Push{SessionID: "s1", Messages: []WidgetMessage{{Body: "a"}, {Body: "b"}}})
 	require.NoError(t, err)
-	reqs := m.requests()
+	reqs := m.Requests()
 	require.Len(t, reqs, 2, "the 502 was retried")
 	assert.Equal(t, string(reqs[0].Body), string(reqs[1].Body), "both attempts carry the same ids")
 	assert.Contains(t, string(reqs[1].Body), res.ProviderMessageIDs[0])
@@ -210,7 +210,7 @@ func TestPushRetryKeepsIDs(t *testing.T) {
 func TestPushSplits(t *testing.T) {
 	t.Parallel()
 	m := newAPIMock(t)
-	m.on(http.MethodPost, pushPath,
+	m.On(http.MethodPost, pushPath,
 		reply(http.StatusCreated, pushAnswer(50, 0)),
 		reply(http.StatusCreated, pushAnswer(45, 5)),
 		reply(http.StatusCreated, pushAnswer(20, 0)))
@@ -229,7 +229,7 @@ func TestPushSplits(t *testing.T) {
 	assert.EqualValues(t, 42, res.DisplayID)
 	require.Len(t, res.ProviderMessageIDs, 120)
 
-	reqs := m.requests()
+	reqs := m.Requests()
 	require.Len(t, reqs, 3)
 	next := 0
 	for i, want := range []int{50, 50, 20} {
@@ -251,7 +251,7 @@ func TestPushSplits(t *testing.T) {
 func TestPushLaterChunkFails(t *testing.T) {
 	t.Parallel()
 	m := newAPIMock(t)
-	m.on(http.MethodPost, pushPath,
+	m.On(http.MethodPost, pushPath,
 		reply(http.StatusCreated, pushAnswer(50, 0)),
 		reply(http.StatusForbidden, `{"statusCode":403,"message":"channel cch_0123456789abcdefghijkl is inactive","error":"Forbidden"}`))
 	w := newTestWidget(t, m)
@@ -270,7 +270,7 @@ func TestPushLaterChunkFails(t *testing.T) {
 	assert.Equal(t, 1, res.Requests)
 	assert.Equal(t, 50, res.Inserted)
 	assert.Len(t, res.ProviderMessageIDs, 75)
-	assert.Len(t, m.requests(), 2, "403 is not retried")
+	assert.Len(t, m.Requests(), 2, "403 is not retried")
 }
 
 // TestPushValidation: every limit of §2.2 is checked before sending, and
@@ -330,7 +330,7 @@ func TestPushValidation(t *testing.T) {
 			assert.Contains(t, err.Error(), tc.want)
 			assert.ErrorIs(t, err, ErrValidation)
 			assert.Zero(t, res)
-			assert.Empty(t, m.requests(), "nothing is sent")
+			assert.Empty(t, m.Requests(), "nothing is sent")
 		})
 	}
 }
@@ -339,7 +339,7 @@ func TestPushValidation(t *testing.T) {
 func TestPushLimitsInclusive(t *testing.T) {
 	t.Parallel()
 	m := newAPIMock(t)
-	m.on(http.MethodPost, pushPath, reply(http.StatusCreated, pushAnswer(1, 0)))
+	m.On(http.MethodPost, pushPath, reply(http.StatusCreated, pushAnswer(1, 0)))
 	w := newTestWidget(t, m)
 	_, err := w.Push(context.Background(), Push{
 		SessionID: strings.Repeat("s", 200),
@@ -397,7 +397,7 @@ const feedPage = `{
 func TestMessagesPage(t *testing.T) {
 	t.Parallel()
 	m := newAPIMock(t)
-	m.on(http.MethodGet, pushPath, reply(http.StatusOK, feedPage))
+	m.On(http.MethodGet, pushPath, reply(http.StatusOK, feedPage))
 	w := newTestWidget(t, m)
 
 	hash := UserHash("secret", "user-42")
@@ -408,7 +408,7 @@ func TestMessagesPage(t *testing.T) {
 	})
 	require.NoError(t, err)
 
-	req := m.only()
+	req := m.Only()
 	assertWidgetRequest(t, req, http.MethodGet, pushPath)
 	assert.Equal(t, map[string][]string{"channelId": {testChannel}, "since": {"2026-08-21T09:00:00.000Z"}}, map[string][]string(req.Query),
 		"the session is never in the query (§0 #21)")
@@ -436,14 +436,14 @@ func TestMessagesPage(t *testing.T) {
 func TestMessagesPageWithoutSinceOrIdentity(t *testing.T) {
 	t.Parallel()
 	m := newAPIMock(t)
-	m.on(http.MethodGet, pushPath, reply(http.StatusOK, `{"messages":[],"hasMore":false,"cursor":null,"conversation":null}`))
+	m.On(http.MethodGet, pushPath, reply(http.StatusOK, `{"messages":[],"hasMore":false,"cursor":null,"conversation":null}`))
 	w := newTestWidget(t, m)
 
 	page, err := w.MessagesPage(context.Background(), MessagesRequest{SessionID: "unknown"})
 	require.NoError(t, err)
 	assert.Empty(t, page.Messages)
 	assert.Nil(t, page.Conversation, "an unknown session has no conversation")
-	req := m.only()
+	req := m.Only()
 	assert.Equal(t, []string{testChannel}, req.Query["channelId"])
 	assert.NotContains(t, req.Query, "since")
 	assert.Empty(t, req.Header.Get("x-munin-verified-external-id"))
@@ -469,7 +469,7 @@ func TestMessagesPageValidation(t *testing.T) {
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tc.want)
 			assert.ErrorIs(t, err, ErrValidation)
-			assert.Empty(t, m.requests())
+			assert.Empty(t, m.Requests())
 		})
 	}
 }
@@ -488,7 +488,7 @@ func feedPageOf(hasMore bool, cursor string, ids ...string) string {
 func TestMessagesPages(t *testing.T) {
 	t.Parallel()
 	m := newAPIMock(t)
-	m.on(http.MethodGet, pushPath,
+	m.On(http.MethodGet, pushPath,
 		reply(http.StatusOK, feedPageOf(true, "2026-08-21T10:00:01.000Z", "m1", "m2")),
 		reply(http.StatusOK, feedPageOf(true, "2026-08-21T10:00:02.000Z", "m3")),
 		reply(http.StatusOK, feedPageOf(false, "2026-08-21T10:00:03.000Z", "m4", "m5")))
@@ -500,7 +500,7 @@ func TestMessagesPages(t *testing.T) {
 		ids = append(ids, msg.ID)
 	}
 	assert.Equal(t, []string{"m1", "m2", "m3", "m4", "m5"}, ids)
-	reqs := m.requests()
+	reqs := m.Requests()
 	require.Len(t, reqs, 3)
 	assert.NotContains(t, reqs[0].Query, "since", "the first page is the oldest")
 	assert.Equal(t, "2026-08-21T10:00:01.000Z", reqs[1].Query.Get("since"))
@@ -513,7 +513,7 @@ func TestMessagesPages(t *testing.T) {
 func TestMessagesEarlyBreak(t *testing.T) {
 	t.Parallel()
 	m := newAPIMock(t)
-	m.on(http.MethodGet, pushPath, reply(http.StatusOK, feedPageOf(true, "2026-08-21T10:00:01.000Z", "m1", "m2")))
+	m.On(http.MethodGet, pushPath, reply(http.StatusOK, feedPageOf(true, "2026-08-21T10:00:01.000Z", "m1", "m2")))
 	w := newTestWidget(t, m)
 
 	for msg, err := range w.Messages(context.Background(), MessagesRequest{SessionID: "s1"}) {
@@ -521,13 +521,13 @@ func TestMessagesEarlyBreak(t *testing.T) {
 		assert.Equal(t, "m1", msg.ID)
 		break
 	}
-	assert.Len(t, m.requests(), 1, "no page after the consumer stopped")
+	assert.Len(t, m.Requests(), 1, "no page after the consumer stopped")
 }
 
 func TestMessagesErrorMidway(t *testing.T) {
 	t.Parallel()
 	m := newAPIMock(t)
-	m.on(http.MethodGet, pushPath,
+	m.On(http.MethodGet, pushPath,
 		reply(http.StatusOK, feedPageOf(true, "2026-08-21T10:00:01.000Z", "m1")),
 		reply(http.StatusUnauthorized, `{"statusCode":401,"message":"invalid or expired credential","error":"Unauthorized"}`))
 	w := newTestWidget(t, m)
@@ -544,7 +544,7 @@ func TestMessagesErrorMidway(t *testing.T) {
 	assert.Equal(t, []string{"m1"}, ids)
 	require.Len(t, errs, 1, "the error is yielded once, last")
 	assert.ErrorIs(t, errs[0], ErrUnauthorized)
-	assert.Len(t, m.requests(), 2, "401 is not retried")
+	assert.Len(t, m.Requests(), 2, "401 is not retried")
 }
 
 // TestMessagesStuckCursor: a page that claims more without a new cursor
@@ -561,7 +561,7 @@ func TestMessagesStuckCursor(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			m := newAPIMock(t)
-			m.on(http.MethodGet, pushPath,
+			m.On(http.MethodGet, pushPath,
 				reply(http.StatusOK, feedPageOf(true, "2026-08-21T10:00:01.000Z", "m1")),
 				reply(http.StatusOK, tc.second))
 			w := newTestWidget(t, m)
@@ -571,7 +571,7 @@ func TestMessagesStuckCursor(t *testing.T) {
 				n++
 			}
 			assert.Equal(t, tc.yields, n, "every message of both pages, once")
-			assert.Len(t, m.requests(), 2, "no third request for the same page")
+			assert.Len(t, m.Requests(), 2, "no third request for the same page")
 		})
 	}
 }
@@ -579,7 +579,7 @@ func TestMessagesStuckCursor(t *testing.T) {
 func TestUpdateVisitor(t *testing.T) {
 	t.Parallel()
 	m := newAPIMock(t)
-	m.on(http.MethodPatch, "/base/v1/widget/visitor",
+	m.On(http.MethodPatch, "/base/v1/widget/visitor",
 		reply(http.StatusOK, `{"contactId":"ctc_0000000000000000000001","email":"vita@example.com","name":"Vita"}`))
 	w := newTestWidget(t, m)
 
@@ -590,7 +590,7 @@ func TestUpdateVisitor(t *testing.T) {
 	})
 	require.NoError(t, err)
 	assert.Equal(t, VisitorResult{ContactID: "ctc_0000000000000000000001", Email: "vita@example.com", Name: "Vita"}, res)
-	req := m.only()
+	req := m.Only()
 	assertWidgetRequest(t, req, http.MethodPatch, "/base/v1/widget/visitor")
 	assert.JSONEq(t, `{"channelId":"`+testChannel+`","sessionId":"s1","email":"vita@example.com","name":"Vita",
 		"visitorId":"v1","verifiedExternalId":"u1","userHash":"`+hash+`"}`, string(req.Body))
@@ -616,12 +616,12 @@ func TestUpdateVisitorErrors(t *testing.T) {
 			_, err := newTestWidget(t, m).UpdateVisitor(context.Background(), tc.u)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tc.want)
-			assert.Empty(t, m.requests())
+			assert.Empty(t, m.Requests())
 		})
 	}
 
 	m := newAPIMock(t)
-	m.on(http.MethodPatch, "/base/v1/widget/visitor",
+	m.On(http.MethodPatch, "/base/v1/widget/visitor",
 		reply(http.StatusNotFound, `{"statusCode":404,"message":"session_not_found","error":"Not Found"}`))
 	_, err := newTestWidget(t, m).UpdateVisitor(context.Background(), VisitorUpdate{SessionID: "s", Name: "n"})
 	assert.ErrorIs(t, err, ErrSessionNotFound)
@@ -631,7 +631,7 @@ func TestUpdateVisitorErrors(t *testing.T) {
 func TestIdentify(t *testing.T) {
 	t.Parallel()
 	m := newAPIMock(t)
-	m.on(http.MethodPost, "/base/v1/widget/identify",
+	m.On(http.MethodPost, "/base/v1/widget/identify",
 		reply(http.StatusCreated, `{"endUserId":"eu_0000000000000000000001","contactId":null}`))
 	w := newTestWidget(t, m)
 
@@ -639,26 +639,26 @@ func TestIdentify(t *testing.T) {
 	res, err := w.Identify(context.Background(), IdentifyRequest{SessionID: "s1", Identity: Identity{ExternalID: "u1", UserHash: hash}})
 	require.NoError(t, err)
 	assert.Equal(t, IdentifyResult{EndUserID: "eu_0000000000000000000001"}, res)
-	req := m.only()
+	req := m.Only()
 	assertWidgetRequest(t, req, http.MethodPost, "/base/v1/widget/identify")
 	assert.JSONEq(t, `{"channelId":"`+testChannel+`","sessionId":"s1","verifiedExternalId":"u1","userHash":"`+hash+`"}`, string(req.Body))
 
 	_, err = w.Identify(context.Background(), IdentifyRequest{SessionID: "s1"})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "Identify: Identity.ExternalID: required")
-	assert.Len(t, m.requests(), 1)
+	assert.Len(t, m.Requests(), 1)
 }
 
 func TestIdentifyFailure(t *testing.T) {
 	t.Parallel()
 	m := newAPIMock(t)
-	m.on(http.MethodPost, "/base/v1/widget/identify",
+	m.On(http.MethodPost, "/base/v1/widget/identify",
 		reply(http.StatusForbidden, `{"statusCode":403,"message":"identity_verification_failed","error":"Forbidden"}`))
 	_, err := newTestWidget(t, m).Identify(context.Background(), IdentifyRequest{
 		SessionID: "s1", Identity: Identity{ExternalID: "u1", UserHash: strings.Repeat("0", 64)},
 	})
 	assert.ErrorIs(t, err, ErrIdentityVerificationFailed)
-	assert.Len(t, m.requests(), 1, "403 is not retried")
+	assert.Len(t, m.Requests(), 1, "403 is not retried")
 }
 
 // TestUserHash checks the §2.1 rule against vectors computed elsewhere
@@ -675,11 +675,11 @@ func TestUserHash(t *testing.T) {
 func TestWidgetCallsUseThePathPrefix(t *testing.T) {
 	t.Parallel()
 	m := newAPIMock(t)
-	m.on(http.MethodPost, "/base/api/v1/widget/messages", reply(http.StatusCreated, pushAnswer(1, 0)))
+	m.On(http.MethodPost, "/base/api/v1/widget/messages", reply(http.StatusCreated, pushAnswer(1, 0)))
 	w := newTestWidget(t, m, WithPathPrefix("api"))
 	_, err := w.Push(context.Background(), Push{SessionID: "s", Messages: []WidgetMessage{{Body: "x"}}})
 	require.NoError(t, err)
-	assertWidgetRequest(t, m.only(), http.MethodPost, "/base/api/v1/widget/messages")
+	assertWidgetRequest(t, m.Only(), http.MethodPost, "/base/api/v1/widget/messages")
 }
 
 func TestPushContextCanceled(t *testing.T) {
@@ -688,7 +688,7 @@ func TestPushContextCanceled(t *testing.T) {
 	w := newTestWidget(t, m)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	m.on(http.MethodPost, pushPath, reply(http.StatusCreated, pushAnswer(1, 0)))
+	m.On(http.MethodPost, pushPath, reply(http.StatusCreated, pushAnswer(1, 0)))
 	_, err := w.Push(ctx, Push{SessionID: "s", Messages: []WidgetMessage{{Body: "x"}}})
 	require.Error(t, err)
 	assert.True(t, errors.Is(err, context.Canceled), "%v", err)
