@@ -100,7 +100,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		s.answer(w, rec, &apiError{http.StatusMethodNotAllowed, CodeMethod, "method must be POST"})
 		return
 	}
-	if status, ok := s.faults.take(route); ok {
+	if status, ok := s.faults.Take(route, nil); ok {
 		s.answer(w, rec, &apiError{status, status * 100, "injected fault"})
 		return
 	}

@@ -85,7 +85,8 @@
 // what the API received (the key redacted), DeskCalls what the fake sent
 // the desk with the answers (the desk's credential redacted). All are
 // copies. FailNext answers one of the two routes with an error before
-// processing it:
+// processing it; like the other vendor fakes' FailNext, it panics on an
+// unknown route or a status that is not a 4xx or 5xx:
 //
 //	s.FailNext(altabotstest.RouteMessageReceive, http.StatusServiceUnavailable, 1)
 //

@@ -1,14 +1,8 @@
 package altabotstest_test
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +10,7 @@ import (
 
 	"github.com/botbridge/botbridge/altabots"
 	"github.com/botbridge/botbridge/altabots/altabotstest"
+	"github.com/botbridge/botbridge/internal/fakeserver/fakeservertest"
 )
 
 // t0 is the fake clock's start: the handoff page's example timestamp,
@@ -37,56 +32,17 @@ var (
 	}
 )
 
-// deskCall is one call a recording desk received.
-type deskCall struct {
-	path   string
-	header http.Header
-	body   []byte
-}
-
 // desk is a desk endpoint that records AltaBots' calls and answers 200
-// {"code":0,"message":"success"}, or what answer returns when set.
-type desk struct {
-	srv *httptest.Server
-
-	mu     sync.Mutex
-	calls  []deskCall
-	answer func(r *http.Request, body []byte) (status int, body2 string)
-}
+// {"code":0,"message":"success"}, or what SetAnswer says.
+type desk = fakeservertest.Receiver
 
 func newDesk(t testing.TB) *desk {
 	t.Helper()
-	d := &desk{}
-	d.srv = httptest.NewServer(d)
-	t.Cleanup(d.srv.Close)
+	d := fakeservertest.NewReceiver(t)
+	d.SetAnswer(func(*http.Request, []byte) (int, string) {
+		return http.StatusOK, `{"code":0,"message":"success"}`
+	})
 	return d
-}
-
-func (d *desk) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	d.mu.Lock()
-	d.calls = append(d.calls, deskCall{r.URL.Path, r.Header.Clone(), body})
-	answer := d.answer
-	d.mu.Unlock()
-	status, out := http.StatusOK, `{"code":0,"message":"success"}`
-	if answer != nil {
-		status, out = answer(r, body)
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	io.WriteString(w, out)
-}
-
-func (d *desk) setAnswer(f func(r *http.Request, body []byte) (int, string)) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.answer = f
-}
-
-func (d *desk) received() []deskCall {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return append([]deskCall(nil), d.calls...)
 }
 
 // newFake starts a fake on a frozen clock at t0, calling d.
@@ -94,24 +50,13 @@ func newFake(t testing.TB, d *desk, opts ...altabotstest.Option) *altabotstest.S
 	t.Helper()
 	base := []altabotstest.Option{altabotstest.WithClock(altabotstest.NewClock(t0))}
 	if d != nil {
-		base = append(base, altabotstest.WithDesk(d.srv.URL, setBearer))
+		base = append(base, altabotstest.WithDesk(d.URL, setBearer))
 	}
 	return altabotstest.NewServer(t, append(base, opts...)...)
 }
 
 // reply is an answer of the fake's API.
-type reply struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-func (r reply) json(t testing.TB) map[string]any {
-	t.Helper()
-	var m map[string]any
-	require.NoError(t, json.Unmarshal(r.body, &m), "body: %s", r.body)
-	return m
-}
+type reply = fakeservertest.Reply
 
 // post sends body (a string as is, anything else as JSON) to path on the
 // fake with Content-Type application/json and the given Authorization
@@ -127,32 +72,12 @@ func asDesk(t testing.TB, s *altabotstest.Server, path string, body any) reply {
 	return post(t, s, path, "Bearer "+s.APIKey(), body)
 }
 
+// send sends method to path with the given Authorization and Content-Type
+// ("" for none).
 func send(t testing.TB, s *altabotstest.Server, method, path, auth, contentType string, body any) reply {
 	t.Helper()
-	var raw []byte
-	switch b := body.(type) {
-	case nil:
-	case string:
-		raw = []byte(b)
-	default:
-		var err error
-		raw, err = json.Marshal(b)
-		require.NoError(t, err)
-	}
-	req, err := http.NewRequestWithContext(context.Background(), method, s.URL+path, bytes.NewReader(raw))
-	require.NoError(t, err)
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	if auth != "" {
-		req.Header.Set("Authorization", auth)
-	}
-	resp, err := s.Client().Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	out, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return reply{status: resp.StatusCode, header: resp.Header, body: out}
+	return fakeservertest.Send(t, s.Client(), method, s.URL+path, body,
+		"Content-Type", contentType, "Authorization", auth)
 }
 
 // replyBody is a desk reply for conversation id at t0.
@@ -161,11 +86,7 @@ func replyBody(id, text string) map[string]any {
 }
 
 // ctx returns a context bounded so that a hang fails the test.
-func ctx(t testing.TB) context.Context {
-	c, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	t.Cleanup(cancel)
-	return c
-}
+var ctx = fakeservertest.Context
 
 // escalate opens a conversation with the doc's user and transcript.
 func escalate(t testing.TB, s *altabotstest.Server) altabotstest.Conversation {
@@ -178,9 +99,7 @@ func escalate(t testing.TB, s *altabotstest.Server) altabotstest.Conversation {
 // jsonOf decodes a JSON body.
 func jsonOf(t testing.TB, body []byte) map[string]any {
 	t.Helper()
-	var m map[string]any
-	require.NoError(t, json.Unmarshal(body, &m), "body: %s", body)
-	return m
+	return reply{Body: body}.JSON(t)
 }
 
 // noSecret fails when s contains the server's key or the desk's token.

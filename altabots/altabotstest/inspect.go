@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/botbridge/botbridge/altabots"
@@ -24,7 +23,8 @@ type Request struct {
 	// the method), "" for any other path (404).
 	Route string
 	// Header is the request's headers with the key cut off: Authorization
-	// keeps only its scheme ("Bearer [REDACTED]").
+	// keeps only its scheme ("Bearer [REDACTED]"), and a value without a
+	// scheme becomes "[REDACTED]".
 	Header http.Header
 	Body   []byte    // as received
 	Status int       // the status answered; 0 when no answer was sent
@@ -34,14 +34,9 @@ type Request struct {
 
 // newRequest records r as the server received it.
 func newRequest(r *http.Request, route string, body []byte, at time.Time) *Request {
-	h := r.Header.Clone()
-	if auth := h.Get("Authorization"); auth != "" {
-		scheme, _, _ := strings.Cut(auth, " ")
-		h.Set("Authorization", scheme+" [REDACTED]")
-	}
 	return &Request{
 		Method: r.Method, Path: r.URL.Path, Route: route,
-		Header: h, Body: slices.Clone(body), At: at,
+		Header: fakeserver.RedactAuthorization(r.Header, nil), Body: slices.Clone(body), At: at,
 	}
 }
 
@@ -225,21 +220,15 @@ func (s *Server) WaitClosed(ctx context.Context, conversationID string) (Convers
 // waitConversation waits until done reports true or an error for the
 // conversation.
 func (s *Server) waitConversation(ctx context.Context, id string, done func(c *conversation) (bool, error)) error {
-	return fakeserver.WaitFor(ctx, s.clock, func() (bool, <-chan struct{}, error) {
-		s.mu.Lock()
-		defer s.mu.Unlock()
+	return fakeserver.WaitLocked(ctx, s.clock, &s.mu, &s.changed, func() (bool, error) {
 		if s.closed {
-			return false, nil, ErrClosed
+			return false, ErrClosed
 		}
 		c := s.convs[id]
 		if c == nil {
-			return false, nil, fmt.Errorf("%w %q", ErrUnknownConversation, id)
+			return false, fmt.Errorf("%w %q", ErrUnknownConversation, id)
 		}
 		s.expireLocked(c, s.now())
-		ok, err := done(c)
-		if err != nil {
-			return false, nil, err
-		}
-		return !ok, s.changed, nil
+		return done(c)
 	})
 }

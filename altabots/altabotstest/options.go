@@ -17,11 +17,6 @@ import (
 // NewServer fails the test.
 type Option func(*config) error
 
-// common adapts an option every fake shares.
-func common(o fakeserver.Option) Option {
-	return func(c *config) error { return o(&c.Config) }
-}
-
 type config struct {
 	fakeserver.Config // clock, desk client and timeout, latency, logger
 
@@ -157,21 +152,27 @@ func WithRateLimit(limit int, window time.Duration) Option {
 // NewClock that moves only when the test advances it. Without it the
 // server follows the wall clock (and Server.Clock().Advance still moves
 // it ahead).
-func WithClock(clock *Clock) Option { return common(fakeserver.WithClock(clock)) }
+func WithClock(clock *Clock) Option { return fakeserver.Lift[*config](fakeserver.WithClock(clock)) }
 
 // WithDeskClient sends the calls to the desk through hc, for example one
 // whose Transport reaches a handler that is not on the network.
-func WithDeskClient(hc *http.Client) Option { return common(fakeserver.WithDeliveryClient(hc)) }
+func WithDeskClient(hc *http.Client) Option {
+	return fakeserver.Lift[*config](fakeserver.WithDeliveryClient(hc))
+}
 
 // WithDeskTimeout bounds each call to the desk, in real time
 // (DefaultDeskTimeout by default); a call that takes longer fails.
-func WithDeskTimeout(d time.Duration) Option { return common(fakeserver.WithDeliveryTimeout(d)) }
+func WithDeskTimeout(d time.Duration) Option {
+	return fakeserver.Lift[*config](fakeserver.WithDeliveryTimeout(d))
+}
 
 // WithLatency delays every answer of the API by d of real time, before the
 // request is processed.
-func WithLatency(d time.Duration) Option { return common(fakeserver.WithLatency(d)) }
+func WithLatency(d time.Duration) Option { return fakeserver.Lift[*config](fakeserver.WithLatency(d)) }
 
 // WithLogger makes the server log each request it answers and each call
 // it makes to the desk at debug level to logger. Keys and credentials are
 // never logged. Without it the server is silent.
-func WithLogger(logger *slog.Logger) Option { return common(fakeserver.WithLogger(logger)) }
+func WithLogger(logger *slog.Logger) Option {
+	return fakeserver.Lift[*config](fakeserver.WithLogger(logger))
+}

@@ -1,18 +1,16 @@
 package altabotstest
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/botbridge/botbridge/altabots"
+	"github.com/botbridge/botbridge/internal/fakeserver"
 )
 
 // The bot platform's side: AltaBots calling the desk. Each call runs in a
@@ -194,10 +192,8 @@ func (s *Server) Escalate(ctx context.Context, user User, transcript ...altabots
 		c.establishedAt, c.deadline = now, now.Add(s.cfg.replyDeadline)
 		if c.state == StateEstablishing {
 			c.state = StateWaitingFirstReply
-			if !s.closed {
-				id := c.id
-				c.stopTimer = s.clock.AfterFunc(s.cfg.replyDeadline, func() { s.deadlineReached(id) })
-			}
+			id := c.id
+			c.stopTimer = s.base.AfterFunc(s.clock, s.cfg.replyDeadline, func() { s.deadlineReached(id) })
 		}
 	}
 	s.notifyLocked()
@@ -312,14 +308,20 @@ func (s *Server) callDeskLocked(ctx context.Context, c *conversation, ep endpoin
 	}
 	s.deskCalls = append(s.deskCalls, call)
 	c.pending++
-	s.base.Go(func() {
-		err := s.send(ctx, call)
+	finish := func(err error) {
 		s.mu.Lock()
 		c.pending--
 		s.notifyLocked()
 		s.mu.Unlock()
 		done <- err
-	})
+	}
+	if !s.base.Go(func() { finish(s.send(ctx, call)) }) {
+		// Close has begun; the caller's check makes this unreachable.
+		c.pending--
+		call.InFlight = false
+		call.Err = &DeskCallError{Endpoint: call.Endpoint, ConversationID: c.id, Err: ErrClosed}
+		done <- call.Err
+	}
 	return done
 }
 
@@ -328,56 +330,39 @@ const maxAnswerBytes = 64 << 10
 
 // send makes call and records its outcome.
 func (s *Server) send(ctx context.Context, call *DeskCall) error {
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.DeliveryTimeout)
-	defer cancel()
-	defer context.AfterFunc(s.ctx, cancel)() // Close cancels it too
-
-	fail := &DeskCallError{Endpoint: call.Endpoint, ConversationID: call.ConversationID}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, call.URL, bytes.NewReader(call.Body))
-	if err != nil {
-		fail.Err = err
-		return s.record(call, nil, nil, fail)
+	o := s.base.Post(ctx, s.cfg.DeliveryClient, fakeserver.Outgoing{
+		URL: call.URL, Body: call.Body, Header: http.Header{"User-Agent": {"altabotstest"}},
+		Auth: s.cfg.deskAuth, Timeout: s.cfg.DeliveryTimeout, KeepAnswer: maxAnswerBytes,
+		OnSend: func(h http.Header) {
+			s.mu.Lock()
+			call.Header = h
+			s.mu.Unlock()
+		},
+	})
+	fail := &DeskCallError{Endpoint: call.Endpoint, ConversationID: call.ConversationID, Status: o.Status}
+	switch {
+	case o.Err != nil:
+		fail.Err = o.Err
+	case o.AnswerErr != nil:
+		fail.Err = o.AnswerErr
+	default:
+		fail.Code, fail.Message, fail.Problem = decodeAnswer(o.Answer)
+		if o.Status == http.StatusOK && fail.Problem == "" && fail.Code == CodeSuccess {
+			fail = nil
+		}
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "altabotstest")
-	before := req.Header.Clone()
-	if s.cfg.deskAuth != nil {
-		s.cfg.deskAuth(req)
-	}
-	header := redactAdded(before, req.Header)
-	s.mu.Lock()
-	call.Header = header
-	s.mu.Unlock()
-
-	resp, err := s.deskClient.Do(req)
-	if err != nil {
-		fail.Err = err
-		return s.record(call, nil, nil, fail)
-	}
-	defer resp.Body.Close()
-	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes))
-	if err != nil {
-		fail.Err = err
-		return s.record(call, resp, answer, fail)
-	}
-	fail.Status = resp.StatusCode
-	code, message, problem := decodeAnswer(answer)
-	fail.Code, fail.Message, fail.Problem = code, message, problem
-	if resp.StatusCode == http.StatusOK && problem == "" && code == CodeSuccess {
-		return s.record(call, resp, answer, nil)
-	}
-	return s.record(call, resp, answer, fail)
+	return s.record(call, o, fail)
 }
 
 // record stores a call's outcome and logs it; it returns the call's error
 // as the error type (a nil *DeskCallError is a nil error).
-func (s *Server) record(call *DeskCall, resp *http.Response, answer []byte, fail *DeskCallError) error {
+func (s *Server) record(call *DeskCall, o fakeserver.Outcome, fail *DeskCallError) error {
 	s.mu.Lock()
 	call.InFlight = false
-	if resp != nil {
-		call.Status = resp.StatusCode
+	if o.Header != nil {
+		call.Header = o.Header
 	}
-	call.Answer = answer
+	call.Status, call.Answer = o.Status, o.Answer
 	var err error
 	if fail != nil {
 		call.Code, call.Message, call.Err = fail.Code, fail.Message, fail
@@ -413,30 +398,8 @@ func decodeAnswer(raw []byte) (code int, message, problem string) {
 	}
 	if msgRaw, ok := fields["message"]; ok && string(msgRaw) != "null" {
 		if json.Unmarshal(msgRaw, &message) != nil {
-			return int(c), "", "message is not a string"
+			return c, "", "message is not a string"
 		}
 	}
-	return int(c), message, ""
-}
-
-// redactAdded returns after with the values of every header that differs
-// from before — those the desk's auth function set — replaced by
-// "[REDACTED]", keeping an Authorization scheme.
-func redactAdded(before, after http.Header) http.Header {
-	out := after.Clone()
-	for k, vs := range after {
-		if slices.Equal(before[k], vs) {
-			continue
-		}
-		for i, v := range vs {
-			if http.CanonicalHeaderKey(k) == "Authorization" {
-				if scheme, _, found := strings.Cut(v, " "); found {
-					out[k][i] = scheme + " [REDACTED]"
-					continue
-				}
-			}
-			out[k][i] = "[REDACTED]"
-		}
-	}
-	return out
+	return c, message, ""
 }

@@ -27,11 +27,11 @@ func TestEscalateSendsTheDocumentedEstablishCall(t *testing.T) {
 
 	assert.Regexp(t, regexp.MustCompile(`^[0-9a-f]{24}$`), conv.ID)
 	assert.Regexp(t, regexp.MustCompile(`^[0-9a-f]{24}$`), s.BotID())
-	calls := d.received()
+	calls := d.Calls()
 	require.Len(t, calls, 1)
-	assert.Equal(t, altabots.DefaultEstablishPath, calls[0].path)
-	assert.Equal(t, "application/json", calls[0].header.Get("Content-Type"))
-	assert.Equal(t, "Bearer "+deskToken, calls[0].header.Get("Authorization"))
+	assert.Equal(t, altabots.DefaultEstablishPath, calls[0].Path)
+	assert.Equal(t, "application/json", calls[0].Header.Get("Content-Type"))
+	assert.Equal(t, "Bearer "+deskToken, calls[0].Header.Get("Authorization"))
 	assert.JSONEq(t, fmt.Sprintf(`{
 	  "body": [
 	    {"text": "human service", "message_type": "QUESTION"},
@@ -42,10 +42,10 @@ func TestEscalateSendsTheDocumentedEstablishCall(t *testing.T) {
 	  "conversation_id": %q,
 	  "bot_id": %q,
 	  "user_info": {"phone": null, "email": "bob@gmail.com", "user_id": "KDslas", "anonymous_id": "652face5184b30540a6ea7fe"}
-	}`, conv.ID, s.BotID()), string(calls[0].body))
+	}`, conv.ID, s.BotID()), string(calls[0].Body))
 
 	// The desk's own decoder accepts it as a typed request.
-	req, err := altabots.ParseEstablish(calls[0].body)
+	req, err := altabots.ParseEstablish(calls[0].Body)
 	require.NoError(t, err)
 	assert.Equal(t, conv.ID, req.ConversationID)
 	assert.Equal(t, docTranscript, req.Body)
@@ -64,7 +64,7 @@ func TestEscalateWithoutTranscriptOrAnonymousID(t *testing.T) {
 	phone := "+4915112345678"
 	conv, err := s.Escalate(ctx(t), altabotstest.User{Phone: &phone})
 	require.NoError(t, err)
-	body := jsonOf(t, d.received()[0].body)
+	body := jsonOf(t, d.Calls()[0].Body)
 	assert.Equal(t, []any{}, body["body"], "no transcript is an empty list, not null")
 	info := body["user_info"].(map[string]any)
 	assert.Equal(t, phone, info["phone"])
@@ -78,21 +78,21 @@ func TestEscalateWithoutTranscriptOrAnonymousID(t *testing.T) {
 func TestDeskPathsAndPrefix(t *testing.T) {
 	t.Parallel()
 	d := newDesk(t)
-	s := altabotstest.NewServer(t, altabotstest.WithDesk(d.srv.URL+altabots.CurlPathPrefix+"/", nil),
+	s := altabotstest.NewServer(t, altabotstest.WithDesk(d.URL+altabots.CurlPathPrefix+"/", nil),
 		altabotstest.WithDeskPaths("/open", "/say", "/end"))
 	conv := escalate(t, s)
 	require.NoError(t, s.UserSays(ctx(t), conv.ID, "hello"))
 	require.NoError(t, s.UserCloses(ctx(t), conv.ID))
 	var paths []string
-	for _, c := range d.received() {
-		paths = append(paths, c.path)
-		assert.Empty(t, c.header.Get("Authorization"), "no auth function, no credential")
+	for _, c := range d.Calls() {
+		paths = append(paths, c.Path)
+		assert.Empty(t, c.Header.Get("Authorization"), "no auth function, no credential")
 	}
 	assert.Equal(t, []string{"/human/service/open", "/human/service/say", "/human/service/end"}, paths)
 	e, c, cl := s.DeskURLs()
-	assert.Equal(t, d.srv.URL+"/human/service/open", e)
-	assert.Equal(t, d.srv.URL+"/human/service/say", c)
-	assert.Equal(t, d.srv.URL+"/human/service/end", cl)
+	assert.Equal(t, d.URL+"/human/service/open", e)
+	assert.Equal(t, d.URL+"/human/service/say", c)
+	assert.Equal(t, d.URL+"/human/service/end", cl)
 }
 
 func TestChatAndCloseCalls(t *testing.T) {
@@ -104,17 +104,17 @@ func TestChatAndCloseCalls(t *testing.T) {
 	require.NoError(t, s.UserSays(ctx(t), conv.ID, "Where is my order?"))
 	require.NoError(t, s.UserCloses(ctx(t), conv.ID))
 
-	calls := d.received()
+	calls := d.Calls()
 	require.Len(t, calls, 3)
-	assert.Equal(t, altabots.DefaultChatPath, calls[1].path)
+	assert.Equal(t, altabots.DefaultChatPath, calls[1].Path)
 	assert.JSONEq(t, fmt.Sprintf(`{"conversation_id":%q,"timestamp":%d,"body":"Where is my order?"}`,
-		conv.ID, t0.Add(2*time.Second).UnixMilli()), string(calls[1].body))
-	chat, err := altabots.ParseChat(calls[1].body)
+		conv.ID, t0.Add(2*time.Second).UnixMilli()), string(calls[1].Body))
+	chat, err := altabots.ParseChat(calls[1].Body)
 	require.NoError(t, err)
 	assert.Equal(t, "Where is my order?", chat.Body)
 
-	assert.Equal(t, altabots.DefaultClosePath, calls[2].path)
-	cl, err := altabots.ParseClose(calls[2].body)
+	assert.Equal(t, altabots.DefaultClosePath, calls[2].Path)
+	cl, err := altabots.ParseClose(calls[2].Body)
 	require.NoError(t, err)
 	assert.Equal(t, altabots.CloseUserClosed, cl.Type)
 
@@ -129,7 +129,7 @@ func TestChatAndCloseCalls(t *testing.T) {
 	assert.ErrorIs(t, s.UserSays(ctx(t), conv.ID, "hello?"), altabotstest.ErrNotOpen)
 	assert.ErrorIs(t, s.Timeout(ctx(t), conv.ID), altabotstest.ErrNotOpen)
 	assert.ErrorIs(t, s.UserSays(ctx(t), "000000000000000000000000", "hi"), altabotstest.ErrUnknownConversation)
-	assert.Len(t, d.received(), 3, "refused actions call nobody")
+	assert.Len(t, d.Calls(), 3, "refused actions call nobody")
 }
 
 func TestTimeoutClosesWithTIMEOUT(t *testing.T) {
@@ -137,9 +137,9 @@ func TestTimeoutClosesWithTIMEOUT(t *testing.T) {
 	d := newDesk(t)
 	s := newFake(t, d)
 	conv := escalate(t, s)
-	require.Equal(t, http.StatusOK, asDesk(t, s, "/v1/human/message/receive", replyBody(conv.ID, "Hi")).status)
+	require.Equal(t, http.StatusOK, asDesk(t, s, "/v1/human/message/receive", replyBody(conv.ID, "Hi")).Status)
 	require.NoError(t, s.Timeout(ctx(t), conv.ID))
-	cl, err := altabots.ParseClose(d.received()[1].body)
+	cl, err := altabots.ParseClose(d.Calls()[1].Body)
 	require.NoError(t, err)
 	assert.Equal(t, altabots.CloseTimeout, cl.Type)
 	got, _ := s.Conversation(conv.ID)
@@ -157,8 +157,8 @@ func TestFirstReplyDeadline(t *testing.T) {
 		conv := escalate(t, s)
 		s.Clock().Advance(59 * time.Second)
 		r := asDesk(t, s, "/v1/human/message/receive", replyBody(conv.ID, "Hi, Sam here"))
-		require.Equal(t, http.StatusOK, r.status, "%s", r.body)
-		assert.JSONEq(t, `{"code":0,"message":"success"}`, string(r.body))
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		assert.JSONEq(t, `{"code":0,"message":"success"}`, string(r.Body))
 
 		replies, err := s.WaitReplies(ctx(t), conv.ID, 1)
 		require.NoError(t, err)
@@ -166,7 +166,7 @@ func TestFirstReplyDeadline(t *testing.T) {
 		s.Clock().Advance(time.Hour)
 		got, _ := s.Conversation(conv.ID)
 		assert.Equal(t, altabotstest.StateActive, got.State)
-		assert.Len(t, d.received(), 1, "no close")
+		assert.Len(t, d.Calls(), 1, "no close")
 	})
 	t.Run("no reply", func(t *testing.T) {
 		t.Parallel()
@@ -184,21 +184,21 @@ func TestFirstReplyDeadline(t *testing.T) {
 		assert.Equal(t, altabotstest.ReasonNoReply, got.CloseReason)
 		assert.Equal(t, t0.Add(time.Minute), got.EndedAt)
 
-		calls := d.received()
+		calls := d.Calls()
 		require.Len(t, calls, 2)
-		assert.Equal(t, altabots.DefaultClosePath, calls[1].path)
-		assert.Equal(t, "Bearer "+deskToken, calls[1].header.Get("Authorization"))
+		assert.Equal(t, altabots.DefaultClosePath, calls[1].Path)
+		assert.Equal(t, "Bearer "+deskToken, calls[1].Header.Get("Authorization"))
 		assert.JSONEq(t, fmt.Sprintf(`{"conversation_id":%q,"timestamp":%d,"type":"TIMEOUT"}`,
-			conv.ID, t0.Add(time.Minute).UnixMilli()), string(calls[1].body))
+			conv.ID, t0.Add(time.Minute).UnixMilli()), string(calls[1].Body))
 
 		// Too late: the desk's reply is refused and nothing more happens.
 		r := asDesk(t, s, "/v1/human/message/receive", replyBody(conv.ID, "Sorry, I'm here"))
-		assert.Equal(t, http.StatusBadRequest, r.status)
-		assert.JSONEq(t, `{"code":40000,"message":"conversation not found or closed"}`, string(r.body))
+		assert.Equal(t, http.StatusBadRequest, r.Status)
+		assert.JSONEq(t, `{"code":40000,"message":"conversation not found or closed"}`, string(r.Body))
 		_, err = s.WaitReplies(ctx(t), conv.ID, 1)
 		assert.ErrorIs(t, err, altabotstest.ErrNotOpen)
 		assert.ErrorIs(t, s.UserSays(ctx(t), conv.ID, "hello?"), altabotstest.ErrNotOpen)
-		assert.Len(t, d.received(), 2)
+		assert.Len(t, d.Calls(), 2)
 	})
 	t.Run("reply at the deadline is late", func(t *testing.T) {
 		t.Parallel()
@@ -207,7 +207,7 @@ func TestFirstReplyDeadline(t *testing.T) {
 		assert.Equal(t, t0.Add(10*time.Second), conv.Deadline)
 		s.Clock().Advance(10 * time.Second)
 		r := asDesk(t, s, "/v1/human/message/receive", replyBody(conv.ID, "Hi"))
-		assert.Equal(t, http.StatusBadRequest, r.status)
+		assert.Equal(t, http.StatusBadRequest, r.Status)
 		got, err := s.WaitClosed(ctx(t), conv.ID)
 		require.NoError(t, err)
 		assert.Equal(t, altabotstest.StateEndedNoReply, got.State)
@@ -219,7 +219,7 @@ func TestReplyDuringEstablish(t *testing.T) {
 	t.Parallel()
 	d := newDesk(t)
 	s := newFake(t, d)
-	d.setAnswer(func(r *http.Request, body []byte) (int, string) {
+	d.SetAnswer(func(r *http.Request, body []byte) (int, string) {
 		if r.URL.Path == altabots.DefaultEstablishPath {
 			req, err := altabots.ParseEstablish(body)
 			if err != nil {
@@ -235,7 +235,7 @@ func TestReplyDuringEstablish(t *testing.T) {
 	s.Clock().Advance(2 * time.Minute)
 	got, _ := s.Conversation(conv.ID)
 	assert.Equal(t, altabotstest.StateActive, got.State)
-	assert.Len(t, d.received(), 1)
+	assert.Len(t, d.Calls(), 1)
 }
 
 // Anything but HTTP 200 with code 0 is a refusal, named in a
@@ -265,7 +265,7 @@ func TestDeskRefusesEstablish(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			d := newDesk(t)
-			d.setAnswer(func(*http.Request, []byte) (int, string) { return tc.status, tc.body })
+			d.SetAnswer(func(*http.Request, []byte) (int, string) { return tc.status, tc.body })
 			s := newFake(t, d)
 			conv, err := s.Escalate(ctx(t), docUser, docTranscript...)
 			var dce *altabotstest.DeskCallError
@@ -287,7 +287,7 @@ func TestDeskRefusesEstablish(t *testing.T) {
 			// A refused conversation takes neither replies nor user messages.
 			assert.ErrorIs(t, s.UserSays(ctx(t), conv.ID, "hi"), altabotstest.ErrNotOpen)
 			r := asDesk(t, s, "/v1/human/message/receive", replyBody(conv.ID, "Hi"))
-			assert.Equal(t, http.StatusBadRequest, r.status)
+			assert.Equal(t, http.StatusBadRequest, r.Status)
 			got, err := s.WaitClosed(ctx(t), conv.ID)
 			require.NoError(t, err)
 			assert.Equal(t, altabotstest.StateRefused, got.State)
@@ -314,7 +314,7 @@ func TestDeskChatFailureIsReported(t *testing.T) {
 	d := newDesk(t)
 	s := newFake(t, d)
 	conv := escalate(t, s)
-	d.setAnswer(func(*http.Request, []byte) (int, string) { return 503, `{"code":50300,"message":"busy"}` })
+	d.SetAnswer(func(*http.Request, []byte) (int, string) { return 503, `{"code":50300,"message":"busy"}` })
 	err := s.UserSays(ctx(t), conv.ID, "hello")
 	var dce *altabotstest.DeskCallError
 	require.ErrorAs(t, err, &dce)
@@ -338,12 +338,12 @@ func TestEscalateNeedsADesk(t *testing.T) {
 func TestDeskCallsRedactTheCredential(t *testing.T) {
 	t.Parallel()
 	d := newDesk(t)
-	s := altabotstest.NewServer(t, altabotstest.WithDesk(d.srv.URL, func(r *http.Request) {
+	s := altabotstest.NewServer(t, altabotstest.WithDesk(d.URL, func(r *http.Request) {
 		setBearer(r)
 		r.Header.Set("X-Desk-Token", deskToken)
 	}))
 	escalate(t, s)
-	assert.Equal(t, deskToken, d.received()[0].header.Get("X-Desk-Token"), "sent as set")
+	assert.Equal(t, deskToken, d.Calls()[0].Header.Get("X-Desk-Token"), "sent as set")
 	calls := s.DeskCalls()
 	require.Len(t, calls, 1)
 	assert.Equal(t, "Bearer [REDACTED]", calls[0].Header.Get("Authorization"))
@@ -395,16 +395,16 @@ func TestCloseStopsDeadlines(t *testing.T) {
 	t.Parallel()
 	d := newDesk(t)
 	clock := altabotstest.NewClock(t0)
-	s, err := altabotstest.New(altabotstest.WithClock(clock), altabotstest.WithDesk(d.srv.URL, nil))
+	s, err := altabotstest.New(altabotstest.WithClock(clock), altabotstest.WithDesk(d.URL, nil))
 	require.NoError(t, err)
 	escalate(t, s)
 	s.Close()
 	clock.Advance(time.Hour)
-	assert.Len(t, d.received(), 1)
+	assert.Len(t, d.Calls(), 1)
 	convs := s.Conversations()
 	require.Len(t, convs, 1)
 	assert.Equal(t, altabotstest.StateEndedNoReply, convs[0].State, "the state still follows the clock")
-	assert.Len(t, d.received(), 1, "but a closed server calls nobody")
+	assert.Len(t, d.Calls(), 1, "but a closed server calls nobody")
 }
 
 func TestWaitErrors(t *testing.T) {

@@ -35,15 +35,14 @@ type Server struct {
 	convs     map[string]*conversation
 	order     []*conversation
 	deskCalls []*DeskCall
-	changed   chan struct{} // closed and replaced when a conversation or desk call changes
+	changed   fakeserver.Signal // a conversation or desk call changed
 
-	faults  faults
+	faults  fakeserver.Faults[int] // route → status
 	log     fakeserver.RequestLog[Request]
 	limiter rateLimiter
 
-	base       *fakeserver.Server // listener, connections, Close; runs the calls to the desk
-	deskClient *http.Client
-	ctx        context.Context // base's: cancelled by Close
+	base *fakeserver.Server // listener, connections, Close; runs the calls to the desk and the deadlines
+	ctx  context.Context    // base's: cancelled by Close
 }
 
 // NewServer starts a fake AltaBots for the test tb and closes it when the
@@ -57,10 +56,9 @@ func NewServer(tb testing.TB, opts ...Option) *Server {
 // an example. Call Close when done.
 func New(opts ...Option) (*Server, error) {
 	cfg := defaultConfig()
-	if err := fakeserver.Apply(cfg, opts); err != nil {
+	if err := fakeserver.Configure(cfg, opts); err != nil {
 		return nil, fmt.Errorf("altabotstest: %w", err)
 	}
-	cfg.FillDefaults()
 	s := &Server{
 		cfg:     cfg,
 		clock:   cfg.Clock,
@@ -68,17 +66,12 @@ func New(opts ...Option) (*Server, error) {
 		apiKey:  cfg.apiKey,
 		botID:   newObjectID(),
 		convs:   map[string]*conversation{},
-		changed: make(chan struct{}),
 		limiter: rateLimiter{limit: cfg.rateLimit, window: cfg.rateWindow},
 	}
 	if s.apiKey == "" {
 		s.apiKey = randomToken(32)
 	}
-	s.deskClient = cfg.DeliveryClient
-	if s.deskClient == nil {
-		s.deskClient = &http.Client{Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 4}}
-	}
-	base, err := fakeserver.Start(http.HandlerFunc(s.serveAPI), s.logger, s.deskClient)
+	base, err := fakeserver.Start(http.HandlerFunc(s.serveAPI), s.logger, cfg.DeliveryClient)
 	if err != nil {
 		return nil, fmt.Errorf("altabotstest: %w", err)
 	}
@@ -120,15 +113,7 @@ func (s *Server) deskURL(ep endpoint) string { return s.cfg.deskURL + s.cfg.path
 // WaitClosed) return ErrClosed from the moment Close is called. It is
 // safe to call more than once.
 func (s *Server) Close() {
-	s.base.Close(func() {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		s.closed = true
-		for _, c := range s.order {
-			c.stopTimerLocked()
-		}
-		s.notifyLocked()
-	})
+	s.base.Close(fakeserver.MarkClosed(&s.mu, &s.closed, &s.changed))
 }
 
 // String describes the server by its URL, never its key.
@@ -142,7 +127,4 @@ func (s *Server) now() time.Time { return s.clock.Now() }
 
 // notifyLocked wakes everyone waiting for a conversation or a desk call to
 // change.
-func (s *Server) notifyLocked() {
-	close(s.changed)
-	s.changed = make(chan struct{})
-}
+func (s *Server) notifyLocked() { s.changed.Notify() }

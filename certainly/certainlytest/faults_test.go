@@ -21,19 +21,19 @@ func TestFailNextAnswersBeforeProcessing(t *testing.T) {
 	s.FailNext(certainlytest.RouteHandover, http.StatusServiceUnavailable, 2)
 	for range 2 {
 		r := do(t, s, "GET", path(s, "handover", "u1"), "", "")
-		assert.Equal(t, http.StatusServiceUnavailable, r.status)
-		assert.Equal(t, map[string]any{"detail": "injected fault"}, r.json(t))
+		assert.Equal(t, http.StatusServiceUnavailable, r.Status)
+		assert.Equal(t, map[string]any{"detail": "injected fault"}, r.JSON(t))
 	}
 	_, ok := s.User("u1")
 	assert.False(t, ok, "the failed requests did nothing")
-	require.Equal(t, http.StatusOK, handover(t, s, "u1").status)
+	require.Equal(t, http.StatusOK, handover(t, s, "u1").Status)
 
 	s.FailNext(certainlytest.RouteSend, http.StatusInternalServerError, 1)
 	s.FailNext(certainlytest.RouteTakeover, http.StatusBadGateway, 1)
 	s.FailNext(certainlytest.RouteConfig, http.StatusNotFound, 1)
-	assert.Equal(t, http.StatusInternalServerError, send(t, s, "u1", `{"message":"hi"}`).status)
-	assert.Equal(t, http.StatusBadGateway, takeover(t, s, "u1", "?ClaimEnd=x").status)
-	assert.Equal(t, http.StatusNotFound, do(t, s, "GET", path(s, "config", ""), "", "").status)
+	assert.Equal(t, http.StatusInternalServerError, send(t, s, "u1", `{"message":"hi"}`).Status)
+	assert.Equal(t, http.StatusBadGateway, takeover(t, s, "u1", "?ClaimEnd=x").Status)
+	assert.Equal(t, http.StatusNotFound, do(t, s, "GET", path(s, "config", ""), "", "").Status)
 	assert.Empty(t, s.AgentMessages("u1"))
 	u, _ := s.User("u1")
 	assert.Equal(t, certainlytest.ModeListen, u.Mode)
@@ -41,10 +41,10 @@ func TestFailNextAnswersBeforeProcessing(t *testing.T) {
 
 	// Used up: the routes work again, and a fault of one route leaves the
 	// others alone.
-	assert.Equal(t, http.StatusOK, send(t, s, "u1", `{"message":"hi"}`).status)
-	assert.Equal(t, http.StatusOK, takeover(t, s, "u1", "").status)
+	assert.Equal(t, http.StatusOK, send(t, s, "u1", `{"message":"hi"}`).Status)
+	assert.Equal(t, http.StatusOK, takeover(t, s, "u1", "").Status)
 	s.FailNext(certainlytest.RouteSend, http.StatusInternalServerError, 0)
-	assert.Equal(t, http.StatusOK, send(t, s, "u1", `{"message":"again"}`).status)
+	assert.Equal(t, http.StatusOK, send(t, s, "u1", `{"message":"again"}`).Status)
 
 	var statuses []int
 	for _, r := range s.Requests() {

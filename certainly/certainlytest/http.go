@@ -137,7 +137,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.r, c.body = r, body
-	if status, ok := s.faults.take(c.route); ok {
+	if status, ok := s.faults.Take(c.route, nil); ok {
 		s.finish(rec, writeError(w, &apiError{status: status, detail: "injected fault"}))
 		return
 	}

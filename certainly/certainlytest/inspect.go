@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/botbridge/botbridge/certainly"
@@ -30,7 +29,8 @@ type Request struct {
 	// route matched (UserID also for RouteConfig).
 	BotID, UserID string
 	// Header is the request's headers with the token cut off:
-	// Authorization keeps only its scheme ("bearer [REDACTED]").
+	// Authorization keeps only its scheme ("bearer [REDACTED]"), and a
+	// value without a scheme becomes "[REDACTED]".
 	Header http.Header
 	Body   []byte    // as received
 	Status int       // the status answered; 0 when no answer was sent
@@ -41,15 +41,10 @@ type requestLog = fakeserver.RequestLog[Request]
 
 // newRequest records r as the server received it.
 func newRequest(r *http.Request, c call, body []byte, at time.Time) *Request {
-	h := r.Header.Clone()
-	if auth := h.Get("Authorization"); auth != "" {
-		scheme, _, _ := strings.Cut(auth, " ")
-		h.Set("Authorization", scheme+" "+redacted)
-	}
 	return &Request{
 		Method: r.Method, Path: r.URL.EscapedPath(), Query: r.URL.Query(),
 		Route: c.route, BotID: c.botID, UserID: c.userID,
-		Header: h, Body: slices.Clone(body), At: at,
+		Header: fakeserver.RedactAuthorization(r.Header, nil), Body: slices.Clone(body), At: at,
 	}
 }
 
@@ -187,15 +182,10 @@ func (s *Server) WaitAgentMessages(ctx context.Context, userID string, n int) ([
 
 // waitFor waits until done, called under the lock, reports true.
 func (s *Server) waitFor(ctx context.Context, done func() bool) error {
-	return fakeserver.WaitFor(ctx, s.clock, func() (bool, <-chan struct{}, error) {
-		s.mu.Lock()
-		defer s.mu.Unlock()
+	return fakeserver.WaitLocked(ctx, s.clock, &s.mu, &s.changed, func() (bool, error) {
 		if s.closed {
-			return false, nil, ErrClosed
+			return false, ErrClosed
 		}
-		if done() {
-			return false, nil, nil
-		}
-		return true, s.changed, nil
+		return done(), nil
 	})
 }

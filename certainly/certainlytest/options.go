@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 	"unicode"
@@ -17,11 +16,6 @@ import (
 // Option configures a Server. New returns an error for a bad option;
 // NewServer fails the test.
 type Option func(*config) error
-
-// common adapts an option every fake shares.
-func common(o fakeserver.Option) Option {
-	return func(c *config) error { return o(&c.Config) }
-}
 
 type config struct {
 	fakeserver.Config // clock, delivery timeout and client, latency, logger
@@ -140,33 +134,35 @@ func WithBot(b Bot) Option {
 // WithClock makes the server read time from clock, usually one from
 // NewClock that moves only when the test advances it. Without it the server
 // follows the wall clock.
-func WithClock(clock *Clock) Option { return common(fakeserver.WithClock(clock)) }
+func WithClock(clock *Clock) Option { return fakeserver.Lift[*config](fakeserver.WithClock(clock)) }
 
 // WithDeliveryTimeout sets how long one webhook call may take before it
 // fails (default DefaultDeliveryTimeout, the Webhook Builder's 5 s). It is
 // real time, not the server's Clock.
-func WithDeliveryTimeout(d time.Duration) Option { return common(fakeserver.WithDeliveryTimeout(d)) }
+func WithDeliveryTimeout(d time.Duration) Option {
+	return fakeserver.Lift[*config](fakeserver.WithDeliveryTimeout(d))
+}
 
 // WithDeliveryClient sends the webhook calls through hc, for example one
 // whose Transport reaches a receiver that is not on the network.
-func WithDeliveryClient(hc *http.Client) Option { return common(fakeserver.WithDeliveryClient(hc)) }
+func WithDeliveryClient(hc *http.Client) Option {
+	return fakeserver.Lift[*config](fakeserver.WithDeliveryClient(hc))
+}
 
 // WithLatency delays every answer of the API by d of real time, before the
 // request is processed.
-func WithLatency(d time.Duration) Option { return common(fakeserver.WithLatency(d)) }
+func WithLatency(d time.Duration) Option { return fakeserver.Lift[*config](fakeserver.WithLatency(d)) }
 
 // WithLogger makes the server log each request and webhook call at debug
 // level to logger. Tokens and webhook credentials are never logged. Without
 // it the server is silent.
-func WithLogger(logger *slog.Logger) Option { return common(fakeserver.WithLogger(logger)) }
+func WithLogger(logger *slog.Logger) Option {
+	return fakeserver.Lift[*config](fakeserver.WithLogger(logger))
+}
 
 // checkWebhookURL accepts "" (unset) or an absolute http(s) URL.
 func checkWebhookURL(raw string) error {
-	if raw == "" {
-		return nil
-	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if raw != "" && !fakeserver.IsHTTPURL(raw) {
 		return errors.New("is not an absolute http or https URL")
 	}
 	return nil

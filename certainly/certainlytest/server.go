@@ -32,7 +32,6 @@ type Server struct {
 	botID          string
 	moduleID       string
 	trainedModelID string
-	deliveryClient *http.Client
 
 	mu         sync.Mutex // guards everything below up to faults
 	closed     bool
@@ -40,9 +39,9 @@ type Server struct {
 	users      map[string]*user
 	userOrder  []*user
 	deliveries []*Delivery
-	changed    chan struct{} // closed and replaced whenever a user or delivery changes
+	changed    fakeserver.Signal // a user or delivery changed
 
-	faults faults
+	faults fakeserver.Faults[int] // route → status
 	log    requestLog
 
 	base *fakeserver.Server // listener, connections, Close; runs the webhook calls
@@ -60,10 +59,9 @@ func NewServer(tb testing.TB, opts ...Option) *Server {
 // an example. Call Close when done.
 func New(opts ...Option) (*Server, error) {
 	cfg := defaultConfig()
-	if err := fakeserver.Apply(cfg, opts); err != nil {
+	if err := fakeserver.Configure(cfg, opts); err != nil {
 		return nil, fmt.Errorf("certainlytest: %w", err)
 	}
-	cfg.FillDefaults()
 	s := &Server{
 		cfg:            cfg,
 		clock:          cfg.Clock,
@@ -74,7 +72,6 @@ func New(opts ...Option) (*Server, error) {
 		trainedModelID: fakeserver.RandomString(digits, 6),
 		bot:            cfg.bot,
 		users:          map[string]*user{},
-		changed:        make(chan struct{}),
 	}
 	if s.token == "" {
 		s.token = fakeserver.RandomString(hexDigits, 40)
@@ -85,11 +82,7 @@ func New(opts ...Option) (*Server, error) {
 	if s.bot == nil {
 		s.bot = EchoBot
 	}
-	s.deliveryClient = cfg.DeliveryClient
-	if s.deliveryClient == nil {
-		s.deliveryClient = &http.Client{Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 4}}
-	}
-	base, err := fakeserver.Start(http.HandlerFunc(s.serveHTTP), s.logger, s.deliveryClient)
+	base, err := fakeserver.Start(http.HandlerFunc(s.serveHTTP), s.logger, cfg.DeliveryClient)
 	if err != nil {
 		return nil, fmt.Errorf("certainlytest: %w", err)
 	}
@@ -141,12 +134,7 @@ func (s *Server) SetBot(b Bot) {
 // ErrClosed from the moment Close is called. It is safe to call more than
 // once.
 func (s *Server) Close() {
-	s.base.Close(func() {
-		s.mu.Lock()
-		s.closed = true
-		s.notifyLocked()
-		s.mu.Unlock()
-	})
+	s.base.Close(fakeserver.MarkClosed(&s.mu, &s.closed, &s.changed))
 }
 
 // ErrClosed is returned by the Server's methods once it is closed.
@@ -162,7 +150,4 @@ func (s *Server) String() string {
 func (s *Server) Format(f fmt.State, _ rune) { io.WriteString(f, s.String()) }
 
 // notifyLocked wakes everyone waiting for a user or a delivery to change.
-func (s *Server) notifyLocked() {
-	close(s.changed)
-	s.changed = make(chan struct{})
-}
+func (s *Server) notifyLocked() { s.changed.Notify() }

@@ -17,9 +17,9 @@ func TestConfigNeedsNoToken(t *testing.T) {
 	t.Parallel()
 	s := certainlytest.NewServer(t, certainlytest.WithBotID("4242"))
 	r := do(t, s, "GET", "/webbot/api/webchat/4242/config/", "", "")
-	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
-	assert.Equal(t, "application/json", r.header.Get("Content-Type"))
-	assert.Equal(t, map[string]any{"botId": "4242", "name": "certainlytest bot", "language": "en"}, r.json(t))
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
+	assert.Equal(t, map[string]any{"botId": "4242", "name": "certainlytest bot", "language": "en"}, r.JSON(t))
 }
 
 // The paths of certainly-api-notes.md end with a slash; without it
@@ -39,8 +39,8 @@ func TestTrailingSlashIsPartOfThePath(t *testing.T) {
 		"/webchat/" + s.BotID() + "/config/",
 	} {
 		r := do(t, s, "GET", p, bearer(s), "")
-		assert.Equal(t, http.StatusNotFound, r.status, p)
-		assert.Equal(t, map[string]any{"detail": "Not found."}, r.json(t), p)
+		assert.Equal(t, http.StatusNotFound, r.Status, p)
+		assert.Equal(t, map[string]any{"detail": "Not found."}, r.JSON(t), p)
 	}
 	_, ok := s.User("u1")
 	assert.False(t, ok, "a 404 creates no user")
@@ -64,8 +64,8 @@ func TestIDsAreUnescapedPerSegment(t *testing.T) {
 			}
 			p := certainlytest.DefaultPathPrefix + "/" + url.PathEscape("bot/"+id) + "/handover/" + escaped + "/"
 			r := do(t, s, "GET", p, bearer(s), "")
-			require.Equal(t, http.StatusOK, r.status, "%s", r.body)
-			assert.Equal(t, map[string]any{"botId": "bot/" + id, "userId": id, "mode": "listen"}, r.json(t))
+			require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+			assert.Equal(t, map[string]any{"botId": "bot/" + id, "userId": id, "mode": "listen"}, r.JSON(t))
 			u, ok := s.User(id)
 			require.True(t, ok)
 			assert.Equal(t, certainlytest.ModeListen, u.Mode)
@@ -86,8 +86,8 @@ func TestWrongBotIDIsNotFound(t *testing.T) {
 		do(t, s, "POST", "/webbot/api/webchat/222/handover/u1/", bearer(s), `{"message":"hi"}`),
 		do(t, s, "GET", "/webbot/api/webchat/222/takeover/u1/", bearer(s), ""),
 	} {
-		assert.Equal(t, http.StatusNotFound, r.status)
-		assert.Equal(t, map[string]any{"detail": "Not found."}, r.json(t))
+		assert.Equal(t, http.StatusNotFound, r.Status)
+		assert.Equal(t, map[string]any{"detail": "Not found."}, r.JSON(t))
 	}
 	assert.Empty(t, s.Users())
 }
@@ -112,14 +112,14 @@ func TestAuthorization(t *testing.T) {
 	} {
 		for _, route := range []string{"handover", "takeover"} {
 			r := do(t, s, "GET", path(s, route, "u1"), tc.auth, "")
-			assert.Equal(t, tc.status, r.status, "%s %s", tc.name, route)
+			assert.Equal(t, tc.status, r.Status, "%s %s", tc.name, route)
 			if tc.body != nil {
-				assert.Equal(t, tc.body, r.json(t), tc.name)
-				assert.Equal(t, `bearer realm="api"`, r.header.Get("WWW-Authenticate"))
+				assert.Equal(t, tc.body, r.JSON(t), tc.name)
+				assert.Equal(t, `bearer realm="api"`, r.Header.Get("WWW-Authenticate"))
 			}
 		}
 		r := do(t, s, "POST", path(s, "handover", "u1"), tc.auth, `{"message":"hi"}`)
-		assert.Equal(t, tc.status, r.status, "%s send", tc.name)
+		assert.Equal(t, tc.status, r.Status, "%s send", tc.name)
 	}
 	assert.Equal(t, []string{"hi", "hi"}, s.AgentMessages("u1"), "only the authorized messages were recorded")
 }
@@ -127,12 +127,12 @@ func TestAuthorization(t *testing.T) {
 func TestAuthSchemeOptions(t *testing.T) {
 	t.Parallel()
 	jwt := certainlytest.NewServer(t, certainlytest.WithAuthScheme("JWT"))
-	assert.Equal(t, http.StatusOK, handoverWith(t, jwt, "jwt "+jwt.Token()).status)
-	assert.Equal(t, http.StatusUnauthorized, handoverWith(t, jwt, "bearer "+jwt.Token()).status)
+	assert.Equal(t, http.StatusOK, handoverWith(t, jwt, "jwt "+jwt.Token()).Status)
+	assert.Equal(t, http.StatusUnauthorized, handoverWith(t, jwt, "bearer "+jwt.Token()).Status)
 
 	open := certainlytest.NewServer(t, certainlytest.WithoutAuthorization())
-	assert.Equal(t, http.StatusOK, handoverWith(t, open, "").status)
-	assert.Equal(t, http.StatusOK, handoverWith(t, open, "bearer whatever").status)
+	assert.Equal(t, http.StatusOK, handoverWith(t, open, "").Status)
+	assert.Equal(t, http.StatusOK, handoverWith(t, open, "bearer whatever").Status)
 }
 
 func handoverWith(t *testing.T, s *certainlytest.Server, auth string) reply {
@@ -150,9 +150,9 @@ func TestMethodNotAllowed(t *testing.T) {
 		{"POST", "takeover", "u1", "GET"},
 	} {
 		r := do(t, s, tc.method, path(s, tc.kind, tc.user), bearer(s), `{"message":"x"}`)
-		assert.Equal(t, http.StatusMethodNotAllowed, r.status, "%s %s", tc.method, tc.kind)
-		assert.Equal(t, map[string]any{"detail": `Method "` + tc.method + `" not allowed.`}, r.json(t))
-		assert.Equal(t, tc.allow, r.header.Get("Allow"))
+		assert.Equal(t, http.StatusMethodNotAllowed, r.Status, "%s %s", tc.method, tc.kind)
+		assert.Equal(t, map[string]any{"detail": `Method "` + tc.method + `" not allowed.`}, r.JSON(t))
+		assert.Equal(t, tc.allow, r.Header.Get("Allow"))
 	}
 	assert.Empty(t, s.AgentMessages("u1"))
 }
@@ -176,6 +176,14 @@ func TestRequestsAreLoggedWithoutTheToken(t *testing.T) {
 		assert.Equal(t, "bearer [REDACTED]", req.Header.Get("Authorization"))
 		assert.NotContains(t, fmt.Sprintf("%+v", req), s.Token())
 	}
+
+	// A token sent without its scheme is refused, and recorded as all
+	// credential.
+	r := do(t, s, "GET", path(s, "handover", "u1"), s.Token(), "")
+	assert.Equal(t, http.StatusUnauthorized, r.Status)
+	last := s.Requests()[3]
+	assert.Equal(t, "[REDACTED]", last.Header.Get("Authorization"))
+	assert.NotContains(t, fmt.Sprintf("%+v", last), s.Token())
 }
 
 func TestServerNeverPrintsItsToken(t *testing.T) {
@@ -237,7 +245,7 @@ func TestNewAndClose(t *testing.T) {
 	t.Parallel()
 	s, err := certainlytest.New()
 	require.NoError(t, err)
-	assert.Equal(t, http.StatusOK, do(t, s, "GET", path(s, "config", ""), "", "").status)
+	assert.Equal(t, http.StatusOK, do(t, s, "GET", path(s, "config", ""), "", "").Status)
 	s.Close()
 	s.Close()
 	_, err = s.UserSays(ctx(t), "u1", "hi")

@@ -23,7 +23,7 @@ func TestModesFollowTheHandoverFlow(t *testing.T) {
 	clock := certainlytest.NewClock(t0)
 	rc := newReceiver(t)
 	s := certainlytest.NewServer(t, certainlytest.WithClock(clock),
-		certainlytest.WithWebhooks(rc.srv.URL, rc.srv.URL+"/messages", nil))
+		certainlytest.WithWebhooks(rc.URL, rc.URL+"/messages", nil))
 
 	r, err := s.UserSays(ctx(t), "user-1", "Where is my order?")
 	require.NoError(t, err)
@@ -32,8 +32,8 @@ func TestModesFollowTheHandoverFlow(t *testing.T) {
 	// Step 2: GET …/handover/{userId}/ puts the bot in listen mode.
 	clock.Advance(time.Second)
 	h := handover(t, s, "user-1")
-	require.Equal(t, http.StatusOK, h.status, "%s", h.body)
-	assert.Equal(t, map[string]any{"botId": s.BotID(), "userId": "user-1", "mode": "listen"}, h.json(t))
+	require.Equal(t, http.StatusOK, h.Status, "%s", h.Body)
+	assert.Equal(t, map[string]any{"botId": s.BotID(), "userId": "user-1", "mode": "listen"}, h.JSON(t))
 
 	// Steps 3–4: the user's message goes to the webhook, the bot is quiet.
 	clock.Advance(time.Second)
@@ -43,19 +43,19 @@ func TestModesFollowTheHandoverFlow(t *testing.T) {
 	assert.Empty(t, r.Text)
 	require.NotNil(t, r.Delivery)
 	assert.Equal(t, http.StatusNoContent, r.Delivery.StatusCode)
-	require.Len(t, rc.calls(), 1)
+	require.Len(t, rc.Calls(), 1)
 
 	// Step 5: the agent answers.
 	clock.Advance(time.Second)
 	m := send(t, s, "user-1", `{"message":"Hello from Agent!"}`)
-	require.Equal(t, http.StatusOK, m.status, "%s", m.body)
-	assert.Equal(t, map[string]any{"botId": s.BotID(), "userId": "user-1", "message": "Hello from Agent!"}, m.json(t))
+	require.Equal(t, http.StatusOK, m.Status, "%s", m.Body)
+	assert.Equal(t, map[string]any{"botId": s.BotID(), "userId": "user-1", "message": "Hello from Agent!"}, m.JSON(t))
 
 	// Takeover: the bot resumes and answers again.
 	clock.Advance(time.Second)
 	tk := takeover(t, s, "user-1", "")
-	require.Equal(t, http.StatusOK, tk.status)
-	assert.Equal(t, "normal", tk.json(t)["mode"])
+	require.Equal(t, http.StatusOK, tk.Status)
+	assert.Equal(t, "normal", tk.JSON(t)["mode"])
 	r, err = s.UserSays(ctx(t), "user-1", "Thanks")
 	require.NoError(t, err)
 	assert.Equal(t, "Bot: you said Thanks", r.Text)
@@ -84,9 +84,9 @@ func TestTakeoverRecordsClaimEnd(t *testing.T) {
 	t.Parallel()
 	s := certainlytest.NewServer(t)
 	handover(t, s, "u1")
-	require.Equal(t, http.StatusOK, takeover(t, s, "u1", "?ClaimEnd=resolved%20by%20agent").status)
-	require.Equal(t, http.StatusOK, takeover(t, s, "u1", "?ClaimEnd=").status)
-	require.Equal(t, http.StatusOK, takeover(t, s, "u1", "").status)
+	require.Equal(t, http.StatusOK, takeover(t, s, "u1", "?ClaimEnd=resolved%20by%20agent").Status)
+	require.Equal(t, http.StatusOK, takeover(t, s, "u1", "?ClaimEnd=").Status)
+	require.Equal(t, http.StatusOK, takeover(t, s, "u1", "").Status)
 	u, _ := s.User("u1")
 	assert.Equal(t, []string{"resolved by agent", "", ""}, u.ClaimEnds)
 	require.Len(t, u.Transcript, 1, "only a takeover with a ClaimEnd moves the bot on")
@@ -115,17 +115,17 @@ func TestAgentMessageBody(t *testing.T) {
 		{`{"message":"Hello from Agent!","extra":1}`, 200, nil},
 	} {
 		r := send(t, s, "u1", tc.body)
-		assert.Equal(t, tc.status, r.status, tc.body)
+		assert.Equal(t, tc.status, r.Status, tc.body)
 		if tc.detail != nil {
-			assert.Equal(t, tc.detail, r.json(t), tc.body)
+			assert.Equal(t, tc.detail, r.JSON(t), tc.body)
 		}
 	}
 	assert.Equal(t, []string{"Hello from Agent!"}, s.AgentMessages("u1"))
 
 	big := `{"message":"` + string(make([]byte, 2<<20)) + `"}`
 	r := send(t, s, "u1", big)
-	assert.Equal(t, http.StatusRequestEntityTooLarge, r.status)
-	assert.Equal(t, map[string]any{"detail": "Request body too large."}, r.json(t))
+	assert.Equal(t, http.StatusRequestEntityTooLarge, r.Status)
+	assert.Equal(t, map[string]any{"detail": "Request body too large."}, r.JSON(t))
 }
 
 func TestBotIsScriptable(t *testing.T) {

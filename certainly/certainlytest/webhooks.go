@@ -1,17 +1,16 @@
 package certainlytest
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
+
+	"github.com/botbridge/botbridge/internal/fakeserver"
 )
 
 // Webhook calls. Certainly POSTs the claim (the handover page, step 1B)
@@ -33,9 +32,6 @@ var ErrNoWebhook = errors.New("certainlytest: webhook not configured (see WithWe
 
 // maxResponseBytes caps the webhook answer a Delivery keeps.
 const maxResponseBytes = 64 << 10
-
-// redacted replaces a credential in recorded headers.
-const redacted = "[REDACTED]"
 
 // Delivery is one webhook call the server made.
 type Delivery struct {
@@ -123,9 +119,12 @@ func (s *Server) deliver(ctx context.Context, webhook, target, userID string, bo
 		s.mu.Unlock()
 		return nil, ErrClosed
 	}
+	if !s.base.Go(func() { done <- s.post(ctx, d) }) {
+		s.mu.Unlock() // Close has begun; the check above makes this unreachable
+		return nil, ErrClosed
+	}
 	d.At = s.clock.Now()
 	s.deliveries = append(s.deliveries, d)
-	s.base.Go(func() { done <- s.post(ctx, d) })
 	s.mu.Unlock()
 
 	err := <-done
@@ -144,74 +143,29 @@ func (s *Server) deliver(ctx context.Context, webhook, target, userID string, bo
 // post makes the call and fills d's outcome under the server's lock. It
 // returns the context error that ended the call, if any.
 func (s *Server) post(parent context.Context, d *Delivery) error {
-	ctx, cancel := context.WithTimeout(parent, s.cfg.DeliveryTimeout)
-	defer cancel()
-	stop := context.AfterFunc(s.ctx, cancel) // Close ends the call
-	defer stop()
-
-	var (
-		header   http.Header
-		status   int
-		response []byte
-	)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.URL, bytes.NewReader(d.Body))
-	if err == nil {
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("User-Agent", "certainlytest")
-		before := req.Header.Clone()
-		if s.cfg.webhookAuth != nil {
-			s.cfg.webhookAuth(req)
-		}
-		header = redactAdded(before, req.Header)
-		var resp *http.Response
-		if resp, err = s.deliveryClient.Do(req); err == nil {
-			response, _ = io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
-			io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-			resp.Body.Close()
-			status = resp.StatusCode
-		}
-	}
+	o := s.base.Post(parent, s.cfg.DeliveryClient, fakeserver.Outgoing{
+		URL: d.URL, Body: d.Body, Header: http.Header{"User-Agent": {"certainlytest"}},
+		Auth: s.cfg.webhookAuth, Timeout: s.cfg.DeliveryTimeout, KeepAnswer: maxResponseBytes,
+	})
 	var (
 		errText string
 		cause   error
 	)
 	switch {
-	case err == nil && (status < 200 || status > 299):
-		errText = fmt.Sprintf("HTTP %d", status)
-	case err == nil:
+	case o.Err == nil && (o.Status < 200 || o.Status > 299):
+		errText = fmt.Sprintf("HTTP %d", o.Status)
+	case o.Err == nil:
 	case s.ctx.Err() != nil:
 		errText, cause = "server closed", ErrClosed
 	case parent.Err() != nil:
 		errText, cause = parent.Err().Error(), parent.Err()
-	case ctx.Err() != nil:
+	case o.TimedOut:
 		errText, cause = "timeout after "+s.cfg.DeliveryTimeout.String(), context.DeadlineExceeded
 	default:
-		errText = err.Error()
+		errText = o.Err.Error()
 	}
 	s.mu.Lock()
-	d.Header, d.StatusCode, d.Response, d.Error = header, status, response, errText
+	d.Header, d.StatusCode, d.Response, d.Error = o.Header, o.Status, o.Answer, errText
 	s.mu.Unlock()
 	return cause
-}
-
-// redactAdded returns after with the values of every header that differs
-// from before (those the auth function set) redacted; Authorization keeps
-// its scheme.
-func redactAdded(before, after http.Header) http.Header {
-	out := after.Clone()
-	for k, v := range out {
-		if slices.Equal(v, before[k]) {
-			continue
-		}
-		for i, val := range v {
-			if k == "Authorization" {
-				if scheme, _, ok := strings.Cut(val, " "); ok {
-					v[i] = scheme + " " + redacted
-					continue
-				}
-			}
-			v[i] = redacted
-		}
-	}
-	return out
 }

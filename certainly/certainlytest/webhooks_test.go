@@ -59,15 +59,15 @@ func keys(t *testing.T, body []byte) []string {
 func TestClaimWebhookHasTheDocumentedShape(t *testing.T) {
 	t.Parallel()
 	rc := newReceiver(t)
-	s := certainlytest.NewServer(t, certainlytest.WithWebhooks(rc.srv.URL, "", nil))
+	s := certainlytest.NewServer(t, certainlytest.WithWebhooks(rc.URL, "", nil))
 	require.NoError(t, s.UserAsksForHuman(ctx(t), "user_42"))
 
-	calls := rc.calls()
+	calls := rc.Calls()
 	require.Len(t, calls, 1)
-	assert.Equal(t, keys(t, []byte(docClaim)), keys(t, calls[0].body))
-	assert.Equal(t, "application/json", calls[0].header.Get("Content-Type"))
+	assert.Equal(t, keys(t, []byte(docClaim)), keys(t, calls[0].Body))
+	assert.Equal(t, "application/json", calls[0].Header.Get("Content-Type"))
 	var got map[string]any
-	require.NoError(t, json.Unmarshal(calls[0].body, &got))
+	require.NoError(t, json.Unmarshal(calls[0].Body, &got))
 	u, ok := s.User("user_42")
 	require.True(t, ok)
 	assert.Equal(t, map[string]any{
@@ -84,8 +84,8 @@ func TestClaimWebhookHasTheDocumentedShape(t *testing.T) {
 	require.Len(t, d, 1)
 	assert.Equal(t, certainlytest.WebhookClaim, d[0].Webhook)
 	assert.Equal(t, "user_42", d[0].UserID)
-	assert.Equal(t, rc.srv.URL, d[0].URL)
-	assert.Equal(t, calls[0].body, d[0].Body)
+	assert.Equal(t, rc.URL, d[0].URL)
+	assert.Equal(t, calls[0].Body, d[0].Body)
 	assert.True(t, d[0].OK())
 	assert.Empty(t, d[0].Error)
 }
@@ -95,19 +95,19 @@ func TestClaimWebhookHasTheDocumentedShape(t *testing.T) {
 func TestMessageWebhookBody(t *testing.T) {
 	t.Parallel()
 	claims, messages := newReceiver(t), newReceiver(t)
-	s := certainlytest.NewServer(t, certainlytest.WithWebhooks(claims.srv.URL, messages.srv.URL, nil))
+	s := certainlytest.NewServer(t, certainlytest.WithWebhooks(claims.URL, messages.URL, nil))
 	handover(t, s, "user/1")
 	r, err := s.UserSays(ctx(t), "user/1", "Is anyone there?")
 	require.NoError(t, err)
 	require.NotNil(t, r.Delivery)
 	assert.Equal(t, certainlytest.WebhookMessage, r.Delivery.Webhook)
-	assert.Empty(t, claims.calls())
-	calls := messages.calls()
+	assert.Empty(t, claims.Calls())
+	calls := messages.Calls()
 	require.Len(t, calls, 1)
 	u, _ := s.User("user/1")
 	assert.JSONEq(t, fmt.Sprintf(`{"interlocutor":"user","message":"Is anyone there?","botId":%q,"userId":"user/1","sessionId":%q}`,
-		s.BotID(), u.SessionID), string(calls[0].body))
-	assert.Equal(t, calls[0].body, r.Delivery.Body)
+		s.BotID(), u.SessionID), string(calls[0].Body))
+	assert.Equal(t, calls[0].Body, r.Delivery.Body)
 }
 
 // The Webhook Builder's None/Basic/header authentication; the credential
@@ -130,9 +130,9 @@ func TestWebhookAuthentication(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			rc := newReceiver(t)
-			s := certainlytest.NewServer(t, certainlytest.WithWebhooks(rc.srv.URL, rc.srv.URL, tc.auth))
+			s := certainlytest.NewServer(t, certainlytest.WithWebhooks(rc.URL, rc.URL, tc.auth))
 			require.NoError(t, s.UserAsksForHuman(ctx(t), "u1"))
-			assert.Equal(t, tc.sent, rc.calls()[0].header.Get(tc.header))
+			assert.Equal(t, tc.sent, rc.Calls()[0].Header.Get(tc.header))
 			d := s.Deliveries()[0]
 			assert.Equal(t, tc.recorded, d.Header.Get(tc.header))
 			assert.Equal(t, "application/json", d.Header.Get("Content-Type"), "headers the auth did not set are kept")
@@ -148,7 +148,7 @@ func TestWebhookAuthentication(t *testing.T) {
 func TestWebhookFailureIsReturned(t *testing.T) {
 	t.Parallel()
 	rc := newReceiver(t, http.StatusInternalServerError, http.StatusUnauthorized)
-	s := certainlytest.NewServer(t, certainlytest.WithWebhooks(rc.srv.URL, rc.srv.URL, certainlytest.BearerAuth("tok")))
+	s := certainlytest.NewServer(t, certainlytest.WithWebhooks(rc.URL, rc.URL, certainlytest.BearerAuth("tok")))
 
 	err := s.UserAsksForHuman(ctx(t), "u1")
 	var de *certainlytest.DeliveryError
@@ -164,7 +164,7 @@ func TestWebhookFailureIsReturned(t *testing.T) {
 	assert.NotContains(t, fmt.Sprintf("%+v", de), "Bearer tok")
 
 	require.NoError(t, s.UserAsksForHuman(ctx(t), "u1"))
-	assert.Len(t, rc.calls(), 3, "each call is made once")
+	assert.Len(t, rc.Calls(), 3, "each call is made once")
 	var codes []int
 	for _, d := range s.Deliveries() {
 		codes = append(codes, d.StatusCode)

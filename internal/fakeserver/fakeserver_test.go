@@ -114,11 +114,11 @@ func TestSleep(t *testing.T) {
 	}
 }
 
-func TestApplyAndOptions(t *testing.T) {
+func TestConfigureAndOptions(t *testing.T) {
 	var c Config
 	hc := &http.Client{}
 	clock := NewClock(t0)
-	err := Apply(&c, []Option{
+	err := Configure(&c, []Option{
 		WithClock(clock), WithDeliverySchedule(time.Second), WithDeliveryTimeout(time.Minute),
 		WithDeliveryClient(hc), WithLatency(time.Millisecond), WithLogger(slog.Default()),
 	})
@@ -133,9 +133,21 @@ func TestApplyAndOptions(t *testing.T) {
 		nil, WithClock(nil), WithDeliverySchedule(-1), WithDeliveryTimeout(0),
 		WithDeliveryClient(nil), WithLatency(-1),
 	} {
-		if err := Apply(&c, []Option{bad}); err == nil {
+		if err := Configure(&c, []Option{bad}); err == nil {
 			t.Error("a bad option was accepted")
 		}
+	}
+
+	var d Config
+	if err := Configure(&d, []Option(nil)); err != nil {
+		t.Fatal(err)
+	}
+	if d.Clock == nil || !IsReal(d.Clock) || d.Logger == nil || d.DeliveryClient == nil {
+		t.Fatalf("defaults not filled: %+v", d)
+	}
+	lifted := Lift[*Config](WithLatency(time.Second))
+	if err := lifted(&d); err != nil || d.Latency != time.Second {
+		t.Fatalf("Lift: %v, latency %s", err, d.Latency)
 	}
 }
 
@@ -182,7 +194,6 @@ func TestServer(t *testing.T) {
 	var workerDone, marked atomic.Bool
 	s.Go(func() {
 		<-s.Context().Done()
-		time.Sleep(10 * time.Millisecond)
 		workerDone.Store(true)
 	})
 	start := time.Now()
@@ -196,6 +207,9 @@ func TestServer(t *testing.T) {
 	s.Close(func() { t.Error("second Close ran its hook") })
 	if _, err := s.Client().Get(s.URL); err == nil {
 		t.Error("request after Close succeeded")
+	}
+	if s.Go(func() { t.Error("a worker started after Close") }) {
+		t.Error("Go after Close reported a start")
 	}
 }
 

@@ -25,6 +25,18 @@ type Config struct {
 // one the fake's New returns.
 type Option func(*Config) error
 
+// Shared gives the Config a fake's own config embeds, so that Lift can
+// reach it.
+func (c *Config) Shared() *Config { return c }
+
+// Lift turns o into an option of a fake whose config C embeds Config, so a
+// fake's exported option is one line that keeps its own documentation:
+//
+//	func WithLatency(d time.Duration) Option { return fakeserver.Lift[*config](fakeserver.WithLatency(d)) }
+func Lift[C interface{ Shared() *Config }](o Option) func(C) error {
+	return func(c C) error { return o(c.Shared()) }
+}
+
 // WithClock sets Config.Clock; a nil clock is an error.
 func WithClock(clock *Clock) Option {
 	return func(c *Config) error {
@@ -93,13 +105,40 @@ func WithLogger(logger *slog.Logger) Option {
 
 var errNilOption = errors.New("nil Option")
 
+// Configure runs a fake's options on its config cfg (Apply) and then gives
+// the shared part the defaults it lacks (FillDefaults). The error is the
+// first option's.
+func Configure[C interface{ Shared() *Config }, O ~func(C) error](cfg C, opts []O) error {
+	for _, opt := range opts {
+		if opt == nil {
+			return errNilOption
+		}
+		if err := opt(cfg); err != nil {
+			return err
+		}
+	}
+	cfg.Shared().FillDefaults()
+	return nil
+}
+
 // FillDefaults gives c the defaults of the fields that have one when
-// unset: a NewRealClock and a logger that discards everything.
+// unset: a NewRealClock, a logger that discards everything, and a
+// delivery client of its own (NewDeliveryClient).
 func (c *Config) FillDefaults() {
 	if c.Clock == nil {
 		c.Clock = NewRealClock()
 	}
+	if c.DeliveryClient == nil {
+		c.DeliveryClient = NewDeliveryClient()
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
+}
+
+// NewDeliveryClient returns the client a fake makes its own calls with when
+// the test gives none: no proxy (the receivers are on loopback), and a few
+// idle connections kept per receiver. Server.Close closes them.
+func NewDeliveryClient() *http.Client {
+	return &http.Client{Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 4}}
 }

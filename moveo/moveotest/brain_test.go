@@ -15,7 +15,7 @@ func TestBrainReplyIsASignedBrainSend(t *testing.T) {
 	t.Parallel()
 	clock := moveotest.NewClock(t0)
 	rc := newReceiver(t)
-	s := moveotest.NewServer(t, moveotest.WithClock(clock), moveotest.WithWebhook(rc.srv.URL, "whsec-test"))
+	s := moveotest.NewServer(t, moveotest.WithClock(clock), moveotest.WithWebhook(rc.URL, "whsec-test"))
 	id := newSession(t, s, map[string]any{
 		"external_session_id": "your-session-789",
 		"context":             map[string]any{"user": map[string]any{"user_id": "user-789"}},
@@ -23,13 +23,13 @@ func TestBrainReplyIsASignedBrainSend(t *testing.T) {
 	requestID := say(t, s, id, "Hello")
 	wait(t, s)
 
-	got := rc.deliveries()
+	got := rc.Calls()
 	require.Len(t, got, 1)
 	d := got[0]
-	assert.Equal(t, "application/json", d.header.Get("Content-Type"))
-	sig := d.header.Get("X-Moveo-Signature")
+	assert.Equal(t, "application/json", d.Header.Get("Content-Type"))
+	sig := d.Header.Get("X-Moveo-Signature")
 	assert.Regexp(t, `^[0-9a-f]{64}$`, sig, "bare lowercase hex, no sha256= prefix")
-	assert.Equal(t, moveotest.Sign("whsec-test", d.body), sig)
+	assert.Equal(t, moveotest.Sign("whsec-test", d.Body), sig)
 
 	want := `{
 		"event_type": "message:brain_send",
@@ -42,8 +42,8 @@ func TestBrainReplyIsASignedBrainSend(t *testing.T) {
 		"timestamp": ` + jsonNumber(t0.UnixMilli()) + `,
 		"output": {"responses": [{"type": "text", "text": "Hello"}]}
 	}`
-	assert.JSONEq(t, want, string(d.body))
-	assert.Regexp(t, `^\{"event_type":"message:brain_send","request_id":`, string(d.body), "the base fields in the page's order")
+	assert.JSONEq(t, want, string(d.Body))
+	assert.Regexp(t, `^\{"event_type":"message:brain_send","request_id":`, string(d.Body), "the base fields in the page's order")
 
 	ss, _ := s.Session(id)
 	require.Len(t, ss.Messages, 2)
@@ -55,7 +55,7 @@ func TestBrainReplyIsASignedBrainSend(t *testing.T) {
 	dl := s.Deliveries()
 	require.Len(t, dl, 1)
 	assert.Equal(t, moveotest.DeliveryDelivered, dl[0].Status)
-	assert.Equal(t, d.body, dl[0].Body)
+	assert.Equal(t, d.Body, dl[0].Body)
 }
 
 func jsonNumber(n int64) string {
@@ -92,12 +92,12 @@ func TestScriptedBrain(t *testing.T) {
 		}
 		return moveotest.EchoBrain(in)
 	}
-	s := moveotest.NewServer(t, moveotest.WithWebhook(rc.srv.URL, "k"), moveotest.WithBrain(brain))
+	s := moveotest.NewServer(t, moveotest.WithWebhook(rc.URL, "k"), moveotest.WithBrain(brain))
 	id := newSession(t, s, map[string]any{"external_session_id": "e"})
 	say(t, s, id, "quiet")
 	say(t, s, id, "menu")
 	wait(t, s)
-	got := rc.events(t)
+	got := rc.JSON(t)
 	require.Len(t, got, 1, "a brain that returns nothing sends no event")
 	assert.Equal(t, []any{
 		map[string]any{"type": "text", "text": "Pick one", "options": []any{map[string]any{"label": "Track Order", "text": "Track my order"}}},
@@ -112,7 +112,7 @@ func TestHandoverResponseGivesTheSessionToTheDesk(t *testing.T) {
 	t.Parallel()
 	clock := moveotest.NewClock(t0)
 	rc := newReceiver(t)
-	s := moveotest.NewServer(t, moveotest.WithClock(clock), moveotest.WithWebhook(rc.srv.URL, "k"),
+	s := moveotest.NewServer(t, moveotest.WithClock(clock), moveotest.WithWebhook(rc.URL, "k"),
 		moveotest.WithBrain(func(in moveotest.BrainInput) []json.RawMessage {
 			if in.Text == "human please" {
 				return []json.RawMessage{moveotest.HandoverResponse("Transferring you to a human agent...", "desk-123", "support")}
@@ -129,7 +129,7 @@ func TestHandoverResponseGivesTheSessionToTheDesk(t *testing.T) {
 
 	say(t, s, id, "hello?")
 	wait(t, s)
-	assert.Equal(t, []string{"message:brain_send"}, rc.types(t), "the brain does not answer while the desk has it")
+	assert.Equal(t, []string{"message:brain_send"}, eventTypes(t, rc), "the brain does not answer while the desk has it")
 
 	desk := s.Desk()
 	require.NoError(t, desk.Join(id))
@@ -140,7 +140,7 @@ func TestHandoverResponseGivesTheSessionToTheDesk(t *testing.T) {
 	require.NoError(t, desk.Leave(id))
 	require.NoError(t, desk.Close(id))
 	wait(t, s)
-	got := rc.events(t)
+	got := rc.JSON(t)
 	require.Len(t, got, 8)
 	base := func(e map[string]any) {
 		t.Helper()
@@ -186,13 +186,13 @@ func TestHandoverResponseGivesTheSessionToTheDesk(t *testing.T) {
 
 	say(t, s, id, "thanks")
 	wait(t, s)
-	assert.Equal(t, "message:brain_send", rc.types(t)[8], "the brain answers again after the close")
+	assert.Equal(t, "message:brain_send", eventTypes(t, rc)[8], "the brain answers again after the close")
 }
 
 func TestDeskReopenGoesBackToTheDesk(t *testing.T) {
 	t.Parallel()
 	rc := newReceiver(t)
-	s := moveotest.NewServer(t, moveotest.WithWebhook(rc.srv.URL, "k"))
+	s := moveotest.NewServer(t, moveotest.WithWebhook(rc.URL, "k"))
 	id := newSession(t, s, nil)
 	desk := s.Desk().As(moveotest.Agent{ID: "agent-9", Name: "Ana"})
 	assert.Equal(t, "agent-9", desk.Agent().ID)
@@ -205,35 +205,35 @@ func TestDeskReopenGoesBackToTheDesk(t *testing.T) {
 	assert.False(t, ss.Resolved)
 	say(t, s, id, "still there?")
 	wait(t, s)
-	assert.ElementsMatch(t, []string{"conversation:member_join", "conversation:closed", "conversation:reopened"}, rc.types(t))
+	assert.ElementsMatch(t, []string{"conversation:member_join", "conversation:closed", "conversation:reopened"}, eventTypes(t, rc))
 	assert.ErrorIs(t, desk.Join("nope"), moveotest.ErrSessionNotFound)
 }
 
 func TestChannelCallsDriveTheConversation(t *testing.T) {
 	t.Parallel()
 	rc := newReceiver(t)
-	s := moveotest.NewServer(t, moveotest.WithWebhook(rc.srv.URL, "k"))
+	s := moveotest.NewServer(t, moveotest.WithWebhook(rc.URL, "k"))
 	id := newSession(t, s, nil)
 	r := api(t, s, "POST", "/"+id+"/handover", map[string]any{"desk_id": "desk-2", "department_id": "billing"})
-	require.Equal(t, 200, r.status, "%s", r.body)
+	require.Equal(t, 200, r.Status, "%s", r.Body)
 	ss, _ := s.Session(id)
 	assert.True(t, ss.WithDesk)
 	assert.Equal(t, "desk-2", ss.DeskID)
 	say(t, s, id, "anyone?")
 	wait(t, s)
-	assert.Empty(t, rc.deliveries(), "a handover call emits nothing, and the brain is quiet")
+	assert.Empty(t, rc.Calls(), "a handover call emits nothing, and the brain is quiet")
 
-	require.Equal(t, 200, api(t, s, "POST", "/"+id+"/conversation/close", `{}`).status)
+	require.Equal(t, 200, api(t, s, "POST", "/"+id+"/conversation/close", `{}`).Status)
 	wait(t, s)
-	got := rc.events(t)
+	got := rc.JSON(t)
 	require.Len(t, got, 1)
 	assert.Equal(t, "conversation:closed", got[0]["event_type"])
 	assert.Equal(t, "resolved", got[0]["status"])
 	assert.NotContains(t, got[0], "agent_id", "no agent closed it")
 
-	require.Equal(t, 200, api(t, s, "POST", "/"+id+"/conversation/reopen", `{}`).status)
+	require.Equal(t, 200, api(t, s, "POST", "/"+id+"/conversation/reopen", `{}`).Status)
 	wait(t, s)
-	assert.Equal(t, []string{"conversation:closed", "conversation:reopened"}, rc.types(t))
+	assert.Equal(t, []string{"conversation:closed", "conversation:reopened"}, eventTypes(t, rc))
 	ss, _ = s.Session(id)
 	assert.True(t, ss.WithDesk, "back to the desk that had it")
 }
@@ -246,11 +246,11 @@ func TestBrokenBrainFailsTheTest(t *testing.T) {
 	}))
 	id := newSession(t, s, nil)
 	r := api(t, s, "POST", "/"+id+"/messages", map[string]any{"input": map[string]any{"text": "hi"}})
-	assert.Equal(t, 500, r.status)
-	assert.Equal(t, "internal_error", r.json(t)["error_code"])
+	assert.Equal(t, 500, r.Status)
+	assert.Equal(t, "internal_error", r.JSON(t)["error_code"])
 	assert.True(t, rec.failed())
 
 	s.SetBrain(func(moveotest.BrainInput) []json.RawMessage { panic("boom") })
 	r = api(t, s, "POST", "/"+id+"/messages", map[string]any{"input": map[string]any{"text": "hi"}})
-	assert.Equal(t, 500, r.status)
+	assert.Equal(t, 500, r.Status)
 }

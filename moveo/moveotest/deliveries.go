@@ -1,10 +1,8 @@
 package moveotest
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -81,10 +79,8 @@ func (s *Server) deliver(d *delivery) {
 		s.mu.Lock()
 		due := d.nextAttempt
 		s.mu.Unlock()
-		// WaitUntil returns at once for an attempt already due, even after
-		// Close: check the server's context too.
-		if err := fakeserver.WaitUntil(s.ctx, s.clock, due); err != nil || s.ctx.Err() != nil {
-			return
+		if !s.base.WaitUntil(s.clock, due) {
+			return // closed
 		}
 
 		s.mu.Lock()
@@ -133,35 +129,21 @@ func (s *Server) deliver(d *delivery) {
 
 // attempt POSTs the event once.
 func (s *Server) attempt(ev *event, target, secret string) DeliveryAttempt {
-	a := DeliveryAttempt{URL: target}
-	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.DeliveryTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(ev.Body))
-	if err != nil {
-		a.Error = err.Error()
-		return a
-	}
-	req.Header.Set("Content-Type", "application/json")
+	header := http.Header{}
 	if secret != "" {
-		req.Header.Set("X-Moveo-Signature", Sign(secret, ev.Body))
+		header.Set("X-Moveo-Signature", Sign(secret, ev.Body))
 	}
-	a.Header = req.Header.Clone()
-	start := time.Now()
-	resp, err := s.deliveryClient.Do(req)
-	a.Duration = time.Since(start)
+	o := s.base.Post(s.ctx, s.cfg.DeliveryClient, fakeserver.Outgoing{
+		URL: target, Body: ev.Body, Header: header, Timeout: s.cfg.DeliveryTimeout,
+	})
+	a := DeliveryAttempt{URL: target, Header: o.Header, StatusCode: o.Status, Duration: o.Duration}
 	switch {
-	case err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded):
+	case o.TimedOut:
 		a.Error = "timeout after " + s.cfg.DeliveryTimeout.String()
-		return a
-	case err != nil:
-		a.Error = err.Error()
-		return a
-	}
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-	resp.Body.Close()
-	a.StatusCode = resp.StatusCode
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		a.Error = "HTTP " + strconv.Itoa(resp.StatusCode)
+	case o.Err != nil:
+		a.Error = o.Err.Error()
+	case o.Status < 200 || o.Status > 299:
+		a.Error = "HTTP " + strconv.Itoa(o.Status)
 	}
 	return a
 }
@@ -215,19 +197,17 @@ var ErrClosed = errors.New("moveotest: server closed")
 // for that retry. Nothing here sleeps: with a fake Clock, retries run only
 // when the test advances it.
 func (s *Server) WaitDeliveries(ctx context.Context) error {
-	return fakeserver.WaitFor(ctx, s.clock, func() (bool, <-chan struct{}, error) {
-		s.mu.Lock()
-		defer s.mu.Unlock()
+	return fakeserver.WaitLocked(ctx, s.clock, &s.mu, &s.changed, func() (bool, error) {
 		if s.closed {
-			return false, nil, ErrClosed
+			return false, ErrClosed
 		}
 		s.sweepLocked()
 		now := s.now()
 		for _, d := range s.deliveries {
 			if d.status == DeliveryPending && (d.inFlight || !d.nextAttempt.After(now)) {
-				return true, s.changed, nil
+				return false, nil
 			}
 		}
-		return false, nil, nil
+		return true, nil
 	})
 }

@@ -3,6 +3,7 @@ package moveotest_test
 import (
 	"context"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,7 +17,7 @@ func TestServerErrorsAreRetriedOnTheClock(t *testing.T) {
 	t.Parallel()
 	clock := moveotest.NewClock(t0)
 	rc := newReceiver(t, 500, 503)
-	s := moveotest.NewServer(t, moveotest.WithClock(clock), moveotest.WithWebhook(rc.srv.URL, "k"))
+	s := moveotest.NewServer(t, moveotest.WithClock(clock), moveotest.WithWebhook(rc.URL, "k"))
 	id := newSession(t, s, nil)
 	say(t, s, id, "hi")
 
@@ -29,11 +30,11 @@ func TestServerErrorsAreRetriedOnTheClock(t *testing.T) {
 
 	clock.Advance(249 * time.Millisecond)
 	wait(t, s)
-	assert.Len(t, rc.deliveries(), 1, "nothing until the clock gets there")
+	assert.Len(t, rc.Calls(), 1, "nothing until the clock gets there")
 
 	clock.Advance(time.Millisecond)
 	wait(t, s)
-	assert.Len(t, rc.deliveries(), 2)
+	assert.Len(t, rc.Calls(), 2)
 	assert.Equal(t, t0.Add(750*time.Millisecond), s.Deliveries()[0].NextAttemptAt, "then 500 ms")
 
 	clock.Advance(500 * time.Millisecond)
@@ -42,11 +43,11 @@ func TestServerErrorsAreRetriedOnTheClock(t *testing.T) {
 	assert.Equal(t, moveotest.DeliveryDelivered, d.Status)
 	assert.Len(t, d.Attempts, 3)
 	assert.True(t, d.NextAttemptAt.IsZero())
-	got := rc.deliveries()
+	got := rc.Calls()
 	require.Len(t, got, 3)
 	for _, g := range got[1:] {
-		assert.Equal(t, got[0].body, g.body, "same body")
-		assert.Equal(t, got[0].header.Get("X-Moveo-Signature"), g.header.Get("X-Moveo-Signature"))
+		assert.Equal(t, got[0].Body, g.Body, "same body")
+		assert.Equal(t, got[0].Header.Get("X-Moveo-Signature"), g.Header.Get("X-Moveo-Signature"))
 	}
 }
 
@@ -54,7 +55,7 @@ func TestDeliveryFailsAfterFiveRetries(t *testing.T) {
 	t.Parallel()
 	clock := moveotest.NewClock(t0)
 	rc := newReceiver(t, 500, 500, 500, 500, 500, 500, 500)
-	s := moveotest.NewServer(t, moveotest.WithClock(clock), moveotest.WithWebhook(rc.srv.URL, "k"))
+	s := moveotest.NewServer(t, moveotest.WithClock(clock), moveotest.WithWebhook(rc.URL, "k"))
 	say(t, s, newSession(t, s, nil), "hi")
 	for range 6 {
 		wait(t, s)
@@ -64,14 +65,14 @@ func TestDeliveryFailsAfterFiveRetries(t *testing.T) {
 	d := s.Deliveries()[0]
 	assert.Equal(t, moveotest.DeliveryFailed, d.Status)
 	assert.Len(t, d.Attempts, 6, "the first attempt and five retries")
-	assert.Len(t, rc.deliveries(), 6)
+	assert.Len(t, rc.Calls(), 6)
 }
 
 func TestClientErrorsAreNotRetried(t *testing.T) {
 	t.Parallel()
 	clock := moveotest.NewClock(t0)
 	rc := newReceiver(t, http.StatusUnauthorized)
-	s := moveotest.NewServer(t, moveotest.WithClock(clock), moveotest.WithWebhook(rc.srv.URL, "k"))
+	s := moveotest.NewServer(t, moveotest.WithClock(clock), moveotest.WithWebhook(rc.URL, "k"))
 	say(t, s, newSession(t, s, nil), "hi")
 	wait(t, s)
 	clock.Advance(time.Minute)
@@ -87,12 +88,13 @@ func TestTimeoutsAreRetried(t *testing.T) {
 	clock := moveotest.NewClock(t0)
 	release := make(chan struct{})
 	slow := &receiver{}
+	var mu sync.Mutex
 	block := true
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		slow.mu.Lock()
+		mu.Lock()
 		b := block
 		block = false
-		slow.mu.Unlock()
+		mu.Unlock()
 		if b {
 			select {
 			case <-release:
@@ -118,25 +120,25 @@ func TestTimeoutsAreRetried(t *testing.T) {
 func TestUnsignedWithoutSecret(t *testing.T) {
 	t.Parallel()
 	rc := newReceiver(t)
-	s := moveotest.NewServer(t, moveotest.WithWebhook(rc.srv.URL, ""))
+	s := moveotest.NewServer(t, moveotest.WithWebhook(rc.URL, ""))
 	say(t, s, newSession(t, s, nil), "hi")
 	wait(t, s)
-	got := rc.deliveries()
+	got := rc.Calls()
 	require.Len(t, got, 1)
-	_, signed := got[0].header["X-Moveo-Signature"]
+	_, signed := got[0].Header["X-Moveo-Signature"]
 	assert.False(t, signed, "no secret, no header")
 }
 
 func TestSubscribedEventsFilterDeliveries(t *testing.T) {
 	t.Parallel()
 	rc := newReceiver(t)
-	s := moveotest.NewServer(t, moveotest.WithWebhook(rc.srv.URL, "k"),
+	s := moveotest.NewServer(t, moveotest.WithWebhook(rc.URL, "k"),
 		moveotest.WithSubscribedEvents("message:send"))
 	id := newSession(t, s, nil)
 	say(t, s, id, "hi")
 	require.NoError(t, s.Desk().Say(id, "Hello from the desk"))
 	wait(t, s)
-	assert.Equal(t, []string{"message:send"}, rc.types(t))
+	assert.Equal(t, []string{"message:send"}, eventTypes(t, rc))
 	ev := s.Events()
 	require.Len(t, ev, 2, "every event is recorded")
 	assert.False(t, ev[0].Subscribed)
@@ -154,15 +156,15 @@ func TestSetWebhook(t *testing.T) {
 	wait(t, s)
 	assert.Empty(t, s.Deliveries(), "no webhook URL, no delivery")
 
-	require.NoError(t, s.SetWebhook(first.srv.URL, "one"))
+	require.NoError(t, s.SetWebhook(first.URL, "one"))
 	say(t, s, id, "hi")
 	wait(t, s)
-	require.NoError(t, s.SetWebhook(second.srv.URL, "two"))
+	require.NoError(t, s.SetWebhook(second.URL, "two"))
 	clock.Advance(time.Second)
 	wait(t, s)
-	got := second.deliveries()
+	got := second.Calls()
 	require.Len(t, got, 1, "the retry goes to the new URL")
-	assert.Equal(t, moveotest.Sign("two", got[0].body), got[0].header.Get("X-Moveo-Signature"), "signed with the new secret")
+	assert.Equal(t, moveotest.Sign("two", got[0].Body), got[0].Header.Get("X-Moveo-Signature"), "signed with the new secret")
 
 	assert.Error(t, s.SetWebhook("ftp://x", ""))
 	_, err := moveotest.New(moveotest.WithWebhook("not a url", ""))
@@ -181,7 +183,7 @@ func TestWaitDeliveriesAfterClose(t *testing.T) {
 func TestCloseStopsPendingRetries(t *testing.T) {
 	t.Parallel()
 	rc := newReceiver(t, 500)
-	s, err := moveotest.New(moveotest.WithClock(moveotest.NewClock(t0)), moveotest.WithWebhook(rc.srv.URL, "k"))
+	s, err := moveotest.New(moveotest.WithClock(moveotest.NewClock(t0)), moveotest.WithWebhook(rc.URL, "k"))
 	require.NoError(t, err)
 	say(t, s, newSession(t, s, nil), "hi")
 	require.NoError(t, s.WaitDeliveries(ctx(t)))

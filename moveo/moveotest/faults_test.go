@@ -20,15 +20,15 @@ func TestFailNextAnswersBeforeProcessing(t *testing.T) {
 	s.FailNext("POST /v1/custom/{integration_id}/sessions/{session_id}/messages", http.StatusInternalServerError, 2)
 	for range 2 {
 		r := api(t, s, "POST", "/"+id+"/messages", map[string]any{"input": map[string]any{"text": "hi"}})
-		assert.Equal(t, http.StatusInternalServerError, r.status)
-		assert.Equal(t, map[string]any{"error_code": "internal_error", "error_message": "injected fault"}, r.json(t))
+		assert.Equal(t, http.StatusInternalServerError, r.Status)
+		assert.Equal(t, map[string]any{"error_code": "internal_error", "error_message": "injected fault"}, r.JSON(t))
 	}
 	say(t, s, id, "hi")
 	ss, _ := s.Session(id)
 	assert.Len(t, ss.Messages, 2, "the failed requests stored nothing")
 
 	s.FailNext(moveotest.RouteCreateSession, http.StatusBadRequest, 1)
-	assert.Equal(t, "invalid_payload", api(t, s, "POST", "", `{}`).json(t)["error_code"])
+	assert.Equal(t, "invalid_payload", api(t, s, "POST", "", `{}`).JSON(t)["error_code"])
 
 	assert.Panics(t, func() { s.FailNext("POST /v1/nope", 500, 1) })
 	assert.Panics(t, func() { s.FailNext(moveotest.RouteSendMessage, 200, 1) })
@@ -40,7 +40,7 @@ func TestRequestsAreLoggedWithoutTheKey(t *testing.T) {
 	id := newSession(t, s, nil)
 	say(t, s, id, "hi")
 	r := do(t, s, "GET", s.URL+"/v2/whatever", "apikey "+s.APIKey(), nil)
-	assert.Equal(t, http.StatusNotFound, r.status)
+	assert.Equal(t, http.StatusNotFound, r.Status)
 	reqs := s.Requests()
 	require.Len(t, reqs, 3)
 	assert.Equal(t, moveotest.RouteCreateSession, reqs[0].Route)
@@ -53,6 +53,13 @@ func TestRequestsAreLoggedWithoutTheKey(t *testing.T) {
 		assert.Equal(t, "apikey [REDACTED]", req.Header.Get("Authorization"))
 		assert.NotContains(t, strings.Join(req.Header.Values("Authorization"), ""), s.APIKey())
 	}
+
+	// The key sent without its scheme is refused and recorded as all
+	// credential.
+	r = do(t, s, "POST", s.URL+"/v1/custom/"+s.IntegrationID()+"/sessions", s.APIKey(), `{}`)
+	assert.Equal(t, http.StatusUnauthorized, r.Status)
+	last := s.Requests()[3]
+	assert.Equal(t, "[REDACTED]", last.Header.Get("Authorization"))
 }
 
 // TestLatencyDelaysAnswers holds an answer back: with an hour of latency,

@@ -17,8 +17,8 @@ func TestUploadAndDownloadURLs(t *testing.T) {
 	s := moveotest.NewServer(t)
 	id := newSession(t, s, nil)
 	r := api(t, s, "POST", "/"+id+"/files/upload-url", map[string]any{"filename": "Invoice.pdf", "content_type": "application/pdf"})
-	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
-	up := r.json(t)
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	up := r.JSON(t)
 	fileID := up["file_id"].(string)
 	assert.Regexp(t, uuidPattern, fileID)
 	uploadURL := up["upload_url"].(string)
@@ -45,8 +45,8 @@ func TestUploadAndDownloadURLs(t *testing.T) {
 	assert.Equal(t, "Invoice.pdf", uploads[0].Filename)
 
 	r = api(t, s, "POST", "/"+id+"/files/download-url", map[string]any{"file_id": fileID})
-	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
-	down := r.json(t)
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	down := r.JSON(t)
 	assert.Equal(t, fileID, down["file_id"])
 	assert.Regexp(t, uuidPattern, down["request_id"])
 	resp, err := s.Client().Get(down["download_url"].(string))
@@ -59,13 +59,13 @@ func TestUploadAndDownloadURLs(t *testing.T) {
 
 	other := newSession(t, s, nil)
 	r = api(t, s, "POST", "/"+other+"/files/download-url", map[string]any{"file_id": fileID})
-	assert.Equal(t, http.StatusNotFound, r.status, "another session's file")
-	assert.Equal(t, "file_not_found", r.json(t)["error_code"])
+	assert.Equal(t, http.StatusNotFound, r.Status, "another session's file")
+	assert.Equal(t, "file_not_found", r.JSON(t)["error_code"])
 	for name, body := range map[string]any{
 		"no filename":     map[string]any{"content_type": "image/png"},
 		"no content type": map[string]any{"filename": "a.png"},
 	} {
-		assert.Equal(t, http.StatusBadRequest, api(t, s, "POST", "/"+id+"/files/upload-url", body).status, name)
+		assert.Equal(t, http.StatusBadRequest, api(t, s, "POST", "/"+id+"/files/upload-url", body).Status, name)
 	}
-	assert.Equal(t, http.StatusBadRequest, api(t, s, "POST", "/"+id+"/files/download-url", `{}`).status)
+	assert.Equal(t, http.StatusBadRequest, api(t, s, "POST", "/"+id+"/files/download-url", `{}`).Status)
 }

@@ -1,19 +1,15 @@
 package moveotest_test
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/botbridge/botbridge/internal/fakeserver/fakeservertest"
 	"github.com/botbridge/botbridge/moveo/moveotest"
 )
 
@@ -21,18 +17,7 @@ import (
 var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // reply is an answer of the fake.
-type reply struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-func (r reply) json(t testing.TB) map[string]any {
-	t.Helper()
-	var m map[string]any
-	require.NoError(t, json.Unmarshal(r.body, &m), "body: %s", r.body)
-	return m
-}
+type reply = fakeservertest.Reply
 
 // api sends a request under /v1/custom/{iid}/sessions with the server's
 // key. body may be nil (no body), a string (sent as is) or a value sent as
@@ -42,30 +27,12 @@ func api(t testing.TB, s *moveotest.Server, method, path string, body any) reply
 	return do(t, s, method, s.URL+"/v1/custom/"+s.IntegrationID()+"/sessions"+path, "apikey "+s.APIKey(), body)
 }
 
+// do sends a request with Content-Type application/json, with or without
+// a body, and the Authorization auth ("" for none).
 func do(t testing.TB, s *moveotest.Server, method, url, auth string, body any) reply {
 	t.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = strings.NewReader(b)
-	default:
-		raw, err := json.Marshal(b)
-		require.NoError(t, err)
-		rd = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequestWithContext(context.Background(), method, url, rd)
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/json")
-	if auth != "" {
-		req.Header.Set("Authorization", auth)
-	}
-	resp, err := s.Client().Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return reply{status: resp.StatusCode, header: resp.Header, body: raw}
+	return fakeservertest.Send(t, s.Client(), method, url, body,
+		"Content-Type", "application/json", "Authorization", auth)
 }
 
 // newSession creates a session and returns its id.
@@ -75,84 +42,39 @@ func newSession(t testing.TB, s *moveotest.Server, body any) string {
 		body = map[string]any{}
 	}
 	r := api(t, s, "POST", "", body)
-	require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
-	return r.json(t)["session_id"].(string)
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	return r.JSON(t)["session_id"].(string)
 }
 
 // say sends a user message with text.
 func say(t testing.TB, s *moveotest.Server, sessionID, text string) string {
 	t.Helper()
 	r := api(t, s, "POST", "/"+sessionID+"/messages", map[string]any{"input": map[string]any{"text": text}})
-	require.Equal(t, http.StatusAccepted, r.status, "%s", r.body)
-	return r.json(t)["request_id"].(string)
+	require.Equal(t, http.StatusAccepted, r.Status, "%s", r.Body)
+	return r.JSON(t)["request_id"].(string)
 }
 
 // receiver is a webhook endpoint that records deliveries and answers with
 // the statuses queued in it (200 when none is left).
-type receiver struct {
-	mu       sync.Mutex
-	got      []delivered
-	statuses []int
-	srv      *httptest.Server
-}
-
-type delivered struct {
-	header http.Header
-	body   []byte
-}
+type receiver = fakeservertest.Receiver
 
 func newReceiver(t testing.TB, statuses ...int) *receiver {
-	rc := &receiver{statuses: statuses}
-	rc.srv = httptest.NewServer(rc)
-	t.Cleanup(rc.srv.Close)
-	return rc
-}
-
-func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	rc.mu.Lock()
-	rc.got = append(rc.got, delivered{r.Header.Clone(), body})
-	status := http.StatusOK
-	if len(rc.statuses) > 0 {
-		status, rc.statuses = rc.statuses[0], rc.statuses[1:]
-	}
-	rc.mu.Unlock()
-	w.WriteHeader(status)
-}
-
-func (rc *receiver) deliveries() []delivered {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	return append([]delivered(nil), rc.got...)
-}
-
-// events decodes the received bodies.
-func (rc *receiver) events(t testing.TB) []map[string]any {
 	t.Helper()
-	var out []map[string]any
-	for _, d := range rc.deliveries() {
-		var m map[string]any
-		require.NoError(t, json.Unmarshal(d.body, &m))
-		out = append(out, m)
-	}
-	return out
+	return fakeservertest.NewReceiver(t, statuses...)
 }
 
-// types lists the received event types.
-func (rc *receiver) types(t testing.TB) []string {
+// eventTypes lists the event types rc received.
+func eventTypes(t testing.TB, rc *receiver) []string {
+	t.Helper()
 	var out []string
-	for _, e := range rc.events(t) {
+	for _, e := range rc.JSON(t) {
 		out = append(out, e["event_type"].(string))
 	}
 	return out
 }
 
 // ctx returns a context that ends with the test, bounded so a hang fails.
-func ctx(t testing.TB) context.Context {
-	c, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	t.Cleanup(cancel)
-	return c
-}
+var ctx = fakeservertest.Context
 
 // wait waits for deliveries.
 func wait(t testing.TB, s *moveotest.Server) {

@@ -10,7 +10,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"runtime/debug"
 	"strings"
 
 	"github.com/botbridge/botbridge/internal/fakeserver"
@@ -72,7 +71,7 @@ type errorBody struct {
 // register mounts h under pattern, whose route name is pattern itself.
 func (s *Server) register(pattern string, h http.Handler) {
 	if pattern != routeCatchAll {
-		s.routes[canonicalRoute(pattern)] = true
+		s.routes[fakeserver.CanonicalRoute(pattern)] = true
 	}
 	s.mux.Handle(pattern, h)
 }
@@ -118,12 +117,10 @@ func (s *Server) authorize(c *call) error {
 
 // run runs h, turning a panic into a 500 and a test failure.
 func (s *Server) run(h jsonHandler, c *call) (status int, v any, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			s.internalError(fmt.Errorf("panic in %s: %v\n%s", c.route, p, debug.Stack()))
-			status, v, err = 0, nil, errInternal("internal error")
-		}
-	}()
+	defer fakeserver.OnPanic(c.route, func(p error) {
+		s.internalError(p)
+		status, v, err = 0, nil, errInternal("internal error")
+	})
 	return h(c)
 }
 
@@ -172,7 +169,7 @@ func (s *Server) frontDoor(route string, latency bool, h func(w http.ResponseWri
 			}
 		}
 		c := &call{r: r, body: body, route: route, requestID: requestID}
-		if status, ok := s.faults.take(route); ok {
+		if status, ok := s.faults.Take(fakeserver.CanonicalRoute(route), nil); ok {
 			s.finish(rec, s.writeError(w, c, injected(status)))
 			return
 		}

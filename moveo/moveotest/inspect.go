@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/botbridge/botbridge/internal/fakeserver"
@@ -21,7 +20,8 @@ type Request struct {
 	// none (404).
 	Route string
 	// Header is the request's headers with the key cut off: Authorization
-	// keeps only its scheme ("apikey [REDACTED]").
+	// keeps only its scheme ("apikey [REDACTED]"), and a value without a
+	// scheme becomes "[REDACTED]".
 	Header    http.Header
 	Body      []byte    // as received
 	Status    int       // the status answered; 0 when no answer was sent
@@ -33,16 +33,11 @@ type requestLog = fakeserver.RequestLog[Request]
 
 // newRequest records r as the server received it.
 func newRequest(r *http.Request, route, requestID string, body []byte, at time.Time) *Request {
-	h := r.Header.Clone()
-	if auth := h.Get("Authorization"); auth != "" {
-		scheme, _, _ := strings.Cut(auth, " ")
-		h.Set("Authorization", scheme+" [REDACTED]")
-	}
-	rec := &Request{
+	return &Request{
 		Method: r.Method, Path: r.URL.Path, Route: route,
-		Header: h, Body: slices.Clone(body), RequestID: requestID, At: at,
+		Header: fakeserver.RedactAuthorization(r.Header, nil),
+		Body:   slices.Clone(body), RequestID: requestID, At: at,
 	}
-	return rec
 }
 
 // Requests returns every request received so far, oldest first.

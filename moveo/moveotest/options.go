@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"slices"
 	"time"
 
@@ -15,11 +14,6 @@ import (
 // Option configures a Server. New returns an error for a bad option;
 // NewServer fails the test.
 type Option func(*config) error
-
-// common adapts an option every fake shares.
-func common(o fakeserver.Option) Option {
-	return func(c *config) error { return o(&c.Config) }
-}
 
 type config struct {
 	fakeserver.Config // clock, delivery schedule, latency, logger
@@ -69,11 +63,7 @@ func WithWebhook(webhookURL, secret string) Option {
 
 // checkWebhookURL accepts "" (no webhook) or an absolute http(s) URL.
 func checkWebhookURL(raw string) error {
-	if raw == "" {
-		return nil
-	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if raw != "" && !fakeserver.IsHTTPURL(raw) {
 		return fmt.Errorf("%q is not an absolute http or https URL", raw)
 	}
 	return nil
@@ -111,7 +101,7 @@ func WithSessionTimeout(d time.Duration) Option {
 // WithClock makes the server read time from clock, usually one from
 // NewClock that moves only when the test advances it. Without it the server
 // follows the wall clock (and Server.Clock().Advance still moves it ahead).
-func WithClock(clock *Clock) Option { return common(fakeserver.WithClock(clock)) }
+func WithClock(clock *Clock) Option { return fakeserver.Lift[*config](fakeserver.WithClock(clock)) }
 
 // WithDeliverySchedule sets the waits between webhook delivery attempts:
 // after attempt n fails with a 5xx, a timeout or a network error, the next
@@ -120,21 +110,25 @@ func WithClock(clock *Clock) Option { return common(fakeserver.WithClock(clock))
 // attempts). With no backoffs a delivery is attempted once. A 4xx answer is
 // never retried.
 func WithDeliverySchedule(backoffs ...time.Duration) Option {
-	return common(fakeserver.WithDeliverySchedule(backoffs...))
+	return fakeserver.Lift[*config](fakeserver.WithDeliverySchedule(backoffs...))
 }
 
 // WithDeliveryTimeout sets how long one delivery attempt may take (Moveo's
 // is 30 s); an attempt that takes longer fails and is retried. It is real
 // time, not the server's Clock.
-func WithDeliveryTimeout(d time.Duration) Option { return common(fakeserver.WithDeliveryTimeout(d)) }
+func WithDeliveryTimeout(d time.Duration) Option {
+	return fakeserver.Lift[*config](fakeserver.WithDeliveryTimeout(d))
+}
 
 // WithDeliveryClient sends webhook deliveries through hc, for example one
 // whose Transport reaches a receiver that is not on the network.
-func WithDeliveryClient(hc *http.Client) Option { return common(fakeserver.WithDeliveryClient(hc)) }
+func WithDeliveryClient(hc *http.Client) Option {
+	return fakeserver.Lift[*config](fakeserver.WithDeliveryClient(hc))
+}
 
 // WithLatency delays every answer of the API by d of real time, before the
 // request is processed.
-func WithLatency(d time.Duration) Option { return common(fakeserver.WithLatency(d)) }
+func WithLatency(d time.Duration) Option { return fakeserver.Lift[*config](fakeserver.WithLatency(d)) }
 
 // WithBrain sets the AI agent that answers user messages (default
 // EchoBrain). Server.SetBrain changes it later.
@@ -151,4 +145,6 @@ func WithBrain(b Brain) Option {
 // WithLogger makes the server log each request and delivery attempt at
 // debug level to logger. Keys and secrets are never logged. Without it the
 // server is silent.
-func WithLogger(logger *slog.Logger) Option { return common(fakeserver.WithLogger(logger)) }
+func WithLogger(logger *slog.Logger) Option {
+	return fakeserver.Lift[*config](fakeserver.WithLogger(logger))
+}

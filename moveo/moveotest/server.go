@@ -43,17 +43,16 @@ type Server struct {
 	deliveries    []*delivery
 	files         map[string]*file
 	fileOrder     []*file
-	lastStamp     time.Time     // event timestamps are strictly increasing
-	changed       chan struct{} // closed and replaced when a delivery or session changes
+	lastStamp     time.Time         // event timestamps are strictly increasing
+	changed       fakeserver.Signal // a delivery or session changed
 
-	faults faults
+	faults fakeserver.Faults[int] // canonical route → status
 	log    requestLog
 	routes map[string]bool // canonical route names
 	mux    *http.ServeMux
 
-	base           *fakeserver.Server // listener, connections, Close; runs the delivery goroutines and the expiry watcher
-	deliveryClient *http.Client
-	ctx            context.Context // base's: cancelled by Close
+	base *fakeserver.Server // listener, connections, Close; runs the delivery goroutines and the expiry watcher
+	ctx  context.Context    // base's: cancelled by Close
 }
 
 // NewServer starts a fake Moveo for the test tb and closes it when the test
@@ -73,10 +72,9 @@ func New(opts ...Option) (*Server, error) {
 
 func newServer(tb testing.TB, opts []Option) (*Server, error) {
 	cfg := defaultConfig()
-	if err := fakeserver.Apply(cfg, opts); err != nil {
+	if err := fakeserver.Configure(cfg, opts); err != nil {
 		return nil, err
 	}
-	cfg.FillDefaults()
 	s := &Server{
 		cfg:           cfg,
 		clock:         cfg.Clock,
@@ -90,20 +88,15 @@ func newServer(tb testing.TB, opts []Option) (*Server, error) {
 		brain:         cfg.brain,
 		sessions:      map[string]*session{},
 		files:         map[string]*file{},
-		changed:       make(chan struct{}),
 		routes:        map[string]bool{},
 		mux:           http.NewServeMux(),
 	}
 	if s.brain == nil {
 		s.brain = EchoBrain
 	}
-	s.deliveryClient = cfg.DeliveryClient
-	if s.deliveryClient == nil {
-		s.deliveryClient = &http.Client{Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 4}}
-	}
 	s.registerRoutes()
 
-	base, err := fakeserver.Start(s.mux, s.logger, s.deliveryClient)
+	base, err := fakeserver.Start(s.mux, s.logger, cfg.DeliveryClient)
 	if err != nil {
 		return nil, err
 	}
@@ -213,12 +206,7 @@ func (s *Server) SetBrain(b Brain) {
 // ErrClosed from the moment Close is called. It is safe to call more than
 // once.
 func (s *Server) Close() {
-	s.base.Close(func() {
-		s.mu.Lock()
-		s.closed = true
-		s.notifyLocked()
-		s.mu.Unlock()
-	})
+	s.base.Close(fakeserver.MarkClosed(&s.mu, &s.closed, &s.changed))
 }
 
 // now is the server's time at the millisecond precision of event
@@ -226,10 +214,7 @@ func (s *Server) Close() {
 func (s *Server) now() time.Time { return s.clock.Now().Truncate(time.Millisecond) }
 
 // notifyLocked wakes everyone waiting for a delivery or a session to change.
-func (s *Server) notifyLocked() {
-	close(s.changed)
-	s.changed = make(chan struct{})
-}
+func (s *Server) notifyLocked() { s.changed.Notify() }
 
 // internalError reports a bug of the fake or of the test's Brain: it fails
 // the test when there is one and logs it otherwise.

@@ -116,7 +116,7 @@ func (s *Server) watchExpiry() {
 				next = at
 			}
 		}
-		changed := s.changed
+		changed := s.changed.C()
 		s.mu.Unlock()
 
 		var timer *time.Timer

@@ -34,43 +34,43 @@ func TestControlPlaneAuth(t *testing.T) {
 	}
 	for _, tt := range tests {
 		r := call(t, s, "GET", "/v1/conversations/"+id, tt.key, nil)
-		assert.Equal(t, tt.status, r.status, tt.name)
-		assert.Equal(t, tt.message, r.json(t)["message"], tt.name)
+		assert.Equal(t, tt.status, r.Status, tt.name)
+		assert.Equal(t, tt.message, r.JSON(t)["message"], tt.name)
 	}
-	assert.Equal(t, http.StatusOK, call(t, s, "GET", "/v1/conversations/"+id, s.NewAdminKey(), nil).status)
+	assert.Equal(t, http.StatusOK, call(t, s, "GET", "/v1/conversations/"+id, s.NewAdminKey(), nil).Status)
 }
 
 func TestGetConversationHasTheClaim(t *testing.T) {
 	t.Parallel()
 	s, id := newConv(t, munintest.WithClock(munintest.NewClock(t0)))
 	r := call(t, s, "GET", "/v1/conversations/"+id, s.AdminKey(), nil)
-	require.Equal(t, http.StatusOK, r.status)
-	got := r.json(t)
+	require.Equal(t, http.StatusOK, r.Status)
+	got := r.JSON(t)
 	assert.Nil(t, got["claim"])
 	assert.Contains(t, got, "claim", "REST always has claim, null without one")
 	assert.Equal(t, "chat", got["channelType"])
 
 	_, err := s.Dashboard().TakeOver(id, 10*time.Minute)
 	require.NoError(t, err)
-	claim := call(t, s, "GET", "/v1/conversations/"+id, s.AdminKey(), nil).json(t)["claim"]
+	claim := call(t, s, "GET", "/v1/conversations/"+id, s.AdminKey(), nil).JSON(t)["claim"]
 	assert.Equal(t, map[string]any{"holderType": "user", "holderId": s.Dashboard().UserID(), "expiresAt": "2026-08-21T10:10:00.000Z"}, claim)
 
 	// Expiry is silent: the claim is gone, no event fires.
 	s.Clock().Advance(10 * time.Minute)
-	assert.Nil(t, call(t, s, "GET", "/v1/conversations/"+id, s.AdminKey(), nil).json(t)["claim"])
+	assert.Nil(t, call(t, s, "GET", "/v1/conversations/"+id, s.AdminKey(), nil).JSON(t)["claim"])
 	assert.NotContains(t, eventTypes(s), "conversation.released")
 
 	missing := call(t, s, "GET", "/v1/conversations/ccv_nope", s.AdminKey(), nil)
-	assert.Equal(t, http.StatusNotFound, missing.status)
-	assert.JSONEq(t, `{"statusCode":404,"message":"conv_not_found: conversation ccv_nope","error":"Not Found"}`, string(missing.body))
+	assert.Equal(t, http.StatusNotFound, missing.Status)
+	assert.JSONEq(t, `{"statusCode":404,"message":"conv_not_found: conversation ccv_nope","error":"Not Found"}`, string(missing.Body))
 }
 
 func TestSendMessagePostsAsTheAgent(t *testing.T) {
 	t.Parallel()
 	s, id := newConv(t)
 	r := call(t, s, "POST", "/v1/conversations/"+id+"/messages", s.AdminKey(), map[string]any{"body": "It ships today."})
-	require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
-	got := r.json(t)
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	got := r.JSON(t)
 	assert.Equal(t, "agent", got["authorType"])
 	assert.Regexp(t, `^akey_`, got["authorId"], "authorId is the key id")
 	assert.Nil(t, got["authorName"], "authorName is null in send answers (§7)")
@@ -91,16 +91,16 @@ func TestSendMessageValidation(t *testing.T) {
 	t.Parallel()
 	s, id := newConv(t)
 	r := call(t, s, "POST", "/v1/conversations/"+id+"/messages", s.AdminKey(), map[string]any{"body": ""})
-	assert.Equal(t, http.StatusBadRequest, r.status)
+	assert.Equal(t, http.StatusBadRequest, r.Status)
 	assert.JSONEq(t, `{"message":"validation_failed: body: Too small: expected string to have >=1 characters",
-		"fieldErrors":[{"field":"body","message":"Too small: expected string to have >=1 characters"}]}`, string(r.body))
+		"fieldErrors":[{"field":"body","message":"Too small: expected string to have >=1 characters"}]}`, string(r.Body))
 
 	// A body-taking POST needs at least {} (§4).
 	r = call(t, s, "POST", "/v1/conversations/"+id+"/request-handover", s.AdminKey(), nil)
-	assert.Equal(t, http.StatusBadRequest, r.status)
-	assert.Equal(t, "validation_failed: Invalid input: expected object, received undefined", r.json(t)["message"])
+	assert.Equal(t, http.StatusBadRequest, r.Status)
+	assert.Equal(t, "validation_failed: Invalid input: expected object, received undefined", r.JSON(t)["message"])
 	// release takes none.
-	assert.Equal(t, http.StatusOK, call(t, s, "POST", "/v1/conversations/"+id+"/release", s.AdminKey(), nil).status)
+	assert.Equal(t, http.StatusOK, call(t, s, "POST", "/v1/conversations/"+id+"/release", s.AdminKey(), nil).Status)
 }
 
 func TestHandoverActiveBlocksOtherKeysOnly(t *testing.T) {
@@ -110,8 +110,8 @@ func TestHandoverActiveBlocksOtherKeysOnly(t *testing.T) {
 	require.NoError(t, err)
 
 	r := call(t, s, "POST", "/v1/conversations/"+id+"/messages", s.AdminKey(), map[string]any{"body": "Bot again"})
-	assert.Equal(t, http.StatusConflict, r.status)
-	assert.JSONEq(t, fmt.Sprintf(`{"message":"handover_active: a human has taken over conversation %s","code":"handover_active"}`, id), string(r.body))
+	assert.Equal(t, http.StatusConflict, r.Status)
+	assert.JSONEq(t, fmt.Sprintf(`{"message":"handover_active: a human has taken over conversation %s","code":"handover_active"}`, id), string(r.Body))
 
 	// The visitor is never blocked.
 	pushSession(t, s, "vis_a", msg("hello?"))
@@ -119,10 +119,10 @@ func TestHandoverActiveBlocksOtherKeysOnly(t *testing.T) {
 	// A claim held by the key's creator does not block that key.
 	require.NoError(t, s.Dashboard().Release(id))
 	r = call(t, s, "POST", "/v1/conversations/"+id+"/take-over", s.AdminKey(), map[string]any{})
-	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
-	assert.Equal(t, http.StatusCreated, call(t, s, "POST", "/v1/conversations/"+id+"/messages", s.AdminKey(), map[string]any{"body": "owner's key"}).status)
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, http.StatusCreated, call(t, s, "POST", "/v1/conversations/"+id+"/messages", s.AdminKey(), map[string]any{"body": "owner's key"}).Status)
 	other := s.NewAdminKeyWithoutUser()
-	assert.Equal(t, http.StatusConflict, call(t, s, "POST", "/v1/conversations/"+id+"/messages", other, map[string]any{"body": "x"}).status)
+	assert.Equal(t, http.StatusConflict, call(t, s, "POST", "/v1/conversations/"+id+"/messages", other, map[string]any{"body": "x"}).Status)
 }
 
 func TestAgentReplyRace(t *testing.T) {
@@ -132,15 +132,15 @@ func TestAgentReplyRace(t *testing.T) {
 	s, id := newConv(t, munintest.WithClock(munintest.NewClock(t0)))
 	conv, _ := s.Conversation(id)
 	since := conv.Messages[0].ID
-	first := call(t, s, "POST", "/v1/conversations/"+id+"/messages", s.AdminKey(), map[string]any{"body": "one", "sinceMessageId": since}).json(t)
+	first := call(t, s, "POST", "/v1/conversations/"+id+"/messages", s.AdminKey(), map[string]any{"body": "one", "sinceMessageId": since}).JSON(t)
 	r := call(t, s, "POST", "/v1/conversations/"+id+"/messages", s.AdminKey(), map[string]any{"body": "two", "sinceMessageId": since})
-	assert.Equal(t, http.StatusConflict, r.status)
-	got := r.json(t)
+	assert.Equal(t, http.StatusConflict, r.Status)
+	got := r.JSON(t)
 	assert.Equal(t, "agent_reply_race", got["code"])
 	assert.Contains(t, got["message"], first["id"])
 	// Internal notes are not raced.
 	assert.Equal(t, http.StatusCreated, call(t, s, "POST", "/v1/conversations/"+id+"/messages", s.AdminKey(),
-		map[string]any{"body": "n", "internal": true, "sinceMessageId": since}).status)
+		map[string]any{"body": "n", "internal": true, "sinceMessageId": since}).Status)
 }
 
 func TestTakeOverAndRelease(t *testing.T) {
@@ -151,11 +151,11 @@ func TestTakeOverAndRelease(t *testing.T) {
 
 	for _, bad := range []any{0, 241, 1.5, "10"} {
 		r := call(t, s, "POST", path+"/take-over", s.AdminKey(), map[string]any{"ttlMinutes": bad})
-		assert.Equal(t, http.StatusBadRequest, r.status, "ttlMinutes %v", bad)
+		assert.Equal(t, http.StatusBadRequest, r.Status, "ttlMinutes %v", bad)
 	}
 	r := call(t, s, "POST", path+"/take-over", s.AdminKey(), map[string]any{})
-	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
-	claim := r.json(t)
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	claim := r.JSON(t)
 	assert.Equal(t, "2026-08-21T10:30:00.000Z", claim["expiresAt"], "the default is 30 minutes")
 	assert.Len(t, claim["holderId"], 32, "user ids have no usr_ prefix (§7)")
 	takenOver := func() int {
@@ -173,7 +173,7 @@ func TestTakeOverAndRelease(t *testing.T) {
 	// emits nothing (§7).
 	clock.Advance(time.Minute)
 	r = call(t, s, "POST", path+"/take-over", s.AdminKey(), map[string]any{"ttlMinutes": 5})
-	assert.Equal(t, "2026-08-21T10:06:00.000Z", r.json(t)["expiresAt"])
+	assert.Equal(t, "2026-08-21T10:06:00.000Z", r.JSON(t)["expiresAt"])
 	assert.Equal(t, 1, takenOver())
 
 	// Someone else holds it: 409 claim_held_by_other, both ways.
@@ -183,32 +183,32 @@ func TestTakeOverAndRelease(t *testing.T) {
 
 	// Release by the holder: released event; again, a no-op.
 	r = call(t, s, "POST", path+"/release", s.AdminKey(), nil)
-	assert.JSONEq(t, `{"released":true}`, string(r.body))
+	assert.JSONEq(t, `{"released":true}`, string(r.Body))
 	types := eventTypes(s)
 	assert.Equal(t, "conversation.released", types[len(types)-1])
 	r = call(t, s, "POST", path+"/release", s.AdminKey(), nil)
-	assert.Equal(t, http.StatusOK, r.status)
+	assert.Equal(t, http.StatusOK, r.Status)
 	assert.Len(t, eventTypes(s), len(types))
 
 	// The dashboard takes it; the owner's key cannot release it.
 	_, err = s.Dashboard().TakeOver(id, 0)
 	require.NoError(t, err)
 	r = call(t, s, "POST", path+"/release", s.AdminKey(), nil)
-	assert.Equal(t, http.StatusConflict, r.status)
-	assert.Equal(t, "claim_held_by_other", r.json(t)["code"])
+	assert.Equal(t, http.StatusConflict, r.Status)
+	assert.Equal(t, "claim_held_by_other", r.JSON(t)["code"])
 
 	// An unknown conversation is 404 for release as for take-over (§4).
 	for _, route := range []string{"/take-over", "/release"} {
 		r = call(t, s, "POST", "/v1/conversations/ccv_nope"+route, s.AdminKey(), map[string]any{})
-		assert.Equal(t, http.StatusNotFound, r.status, route)
-		assert.Equal(t, "conv_not_found: conversation ccv_nope", r.json(t)["message"], route)
+		assert.Equal(t, http.StatusNotFound, r.Status, route)
+		assert.Equal(t, "conv_not_found: conversation ccv_nope", r.JSON(t)["message"], route)
 	}
 
 	// A key without a creating user cannot take over (§7: 500).
 	orphan := s.NewAdminKeyWithoutUser()
 	r = call(t, s, "POST", path+"/take-over", orphan, map[string]any{})
-	assert.Equal(t, http.StatusInternalServerError, r.status)
-	assert.JSONEq(t, `{"statusCode":500,"message":"Internal server error"}`, string(r.body))
+	assert.Equal(t, http.StatusInternalServerError, r.Status)
+	assert.JSONEq(t, `{"statusCode":500,"message":"Internal server error"}`, string(r.Body))
 }
 
 func TestRequestHandover(t *testing.T) {
@@ -218,8 +218,8 @@ func TestRequestHandover(t *testing.T) {
 	n := len(s.Events())
 	r := call(t, s, "POST", "/v1/conversations/"+id+"/request-handover", s.AdminKey(),
 		map[string]any{"reason": "refund outside policy", "publicFallbackMessage": "A teammate will follow up."})
-	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
-	sum := r.json(t)
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	sum := r.JSON(t)
 	assert.Equal(t, true, sum["needsHumanAttention"])
 	assert.Equal(t, "2026-08-21T10:00:00.000Z", sum["needsHumanAttentionAt"])
 	assert.NotContains(t, sum, "messages")
@@ -261,30 +261,30 @@ func TestAgentModeAssignStatus(t *testing.T) {
 	s, id := newConv(t)
 	path := "/v1/conversations/" + id
 	r := call(t, s, "POST", path+"/agent-mode", s.AdminKey(), map[string]any{"mode": "off"})
-	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
-	assert.Equal(t, "off", r.json(t)["agentMode"])
-	assert.Equal(t, http.StatusBadRequest, call(t, s, "POST", path+"/agent-mode", s.AdminKey(), map[string]any{"mode": "loud"}).status)
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	assert.Equal(t, "off", r.JSON(t)["agentMode"])
+	assert.Equal(t, http.StatusBadRequest, call(t, s, "POST", path+"/agent-mode", s.AdminKey(), map[string]any{"mode": "loud"}).Status)
 
 	agent := s.Dashboard().UserID()
 	r = call(t, s, "POST", path+"/assign", s.AdminKey(), map[string]any{"assigneeUserId": agent})
-	assert.Equal(t, agent, r.json(t)["assigneeUserId"])
+	assert.Equal(t, agent, r.JSON(t)["assigneeUserId"])
 	r = call(t, s, "POST", path+"/assign", s.AdminKey(), map[string]any{"assigneeUserId": "stranger"})
-	assert.Equal(t, http.StatusBadRequest, r.status)
-	assert.Equal(t, "conv_invalid: user stranger is not a member of this org", r.json(t)["message"])
+	assert.Equal(t, http.StatusBadRequest, r.Status)
+	assert.Equal(t, "conv_invalid: user stranger is not a member of this org", r.JSON(t)["message"])
 	r = call(t, s, "POST", path+"/assign", s.AdminKey(), map[string]any{"assigneeUserId": nil})
-	assert.Nil(t, r.json(t)["assigneeUserId"])
+	assert.Nil(t, r.JSON(t)["assigneeUserId"])
 
 	r = call(t, s, "POST", path+"/status", s.AdminKey(), map[string]any{"status": "snoozed"})
-	assert.Equal(t, `conv_invalid: snoozeUntil is required when status is "snoozed"`, r.json(t)["message"])
+	assert.Equal(t, `conv_invalid: snoozeUntil is required when status is "snoozed"`, r.JSON(t)["message"])
 
 	// Closing over REST force-releases the claim.
 	_, err := s.Dashboard().TakeOver(id, 0)
 	require.NoError(t, err)
 	r = call(t, s, "POST", path+"/status", s.AdminKey(), map[string]any{"status": "closed"})
-	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	types := eventTypes(s)
 	assert.Equal(t, []string{"conversation.status_changed", "conversation.released"}, types[len(types)-2:])
-	assert.Nil(t, call(t, s, "GET", path, s.AdminKey(), nil).json(t)["claim"])
+	assert.Nil(t, call(t, s, "GET", path, s.AdminKey(), nil).JSON(t)["claim"])
 	assert.Contains(t, types, "conversation.agent_mode_changed")
 	assert.Contains(t, types, "conversation.assigned")
 }
@@ -307,7 +307,7 @@ func TestListConversations(t *testing.T) {
 		}
 		NextCursor *string
 	}
-	call(t, s, "GET", "/v1/conversations?limit=2", s.AdminKey(), nil).decode(t, &page)
+	call(t, s, "GET", "/v1/conversations?limit=2", s.AdminKey(), nil).Decode(t, &page)
 	require.Len(t, page.Items, 2)
 	assert.Equal(t, ids[0], page.Items[0].ID, "flagged first")
 	assert.Equal(t, ids[2], page.Items[1].ID, "then newest activity")
@@ -316,13 +316,13 @@ func TestListConversations(t *testing.T) {
 
 	// §7: following nextCursor answers 500 at the reference commit.
 	r := call(t, s, "GET", "/v1/conversations?limit=2&cursor="+*page.NextCursor, s.AdminKey(), nil)
-	assert.Equal(t, http.StatusInternalServerError, r.status)
-	assert.JSONEq(t, `{"statusCode":500,"message":"Internal server error"}`, string(r.body))
+	assert.Equal(t, http.StatusInternalServerError, r.Status)
+	assert.JSONEq(t, `{"statusCode":500,"message":"Internal server error"}`, string(r.Body))
 
 	r = call(t, s, "GET", "/v1/conversations?status=nope", s.AdminKey(), nil)
-	assert.Equal(t, "conv_invalid: invalid status: nope", r.json(t)["message"])
+	assert.Equal(t, "conv_invalid: invalid status: nope", r.JSON(t)["message"])
 	var flagged struct{ Items []map[string]any }
-	call(t, s, "GET", "/v1/conversations?needsHumanAttention=true", s.AdminKey(), nil).decode(t, &flagged)
+	call(t, s, "GET", "/v1/conversations?needsHumanAttention=true", s.AdminKey(), nil).Decode(t, &flagged)
 	assert.Len(t, flagged.Items, 1)
 }
 
@@ -330,18 +330,18 @@ func TestRequestIDsAndUnknownRoutes(t *testing.T) {
 	t.Parallel()
 	s := munintest.NewServer(t)
 	r := call(t, s, "GET", "/healthz", "", nil, "X-Request-Id", "trace-123.a_b")
-	assert.Equal(t, http.StatusOK, r.status)
-	assert.Equal(t, "trace-123.a_b", r.header.Get("X-Request-Id"))
+	assert.Equal(t, http.StatusOK, r.Status)
+	assert.Equal(t, "trace-123.a_b", r.Header.Get("X-Request-Id"))
 	r = call(t, s, "GET", "/healthz", "", nil, "X-Request-Id", "bad id!")
-	assert.Regexp(t, `^[0-9a-f-]{36}$`, r.header.Get("X-Request-Id"))
+	assert.Regexp(t, `^[0-9a-f-]{36}$`, r.Header.Get("X-Request-Id"))
 
 	// The seed docs' /api/v1 paths are gone (§0 row 1).
 	r = call(t, s, "POST", "/api/v1/widget/messages", s.Channel().WidgetKey, map[string]any{})
-	assert.Equal(t, http.StatusNotFound, r.status)
-	assert.Equal(t, "Cannot POST /api/v1/widget/messages", r.json(t)["message"])
-	assert.NotEmpty(t, r.header.Get("X-Request-Id"))
+	assert.Equal(t, http.StatusNotFound, r.Status)
+	assert.Equal(t, "Cannot POST /api/v1/widget/messages", r.JSON(t)["message"])
+	assert.NotEmpty(t, r.Header.Get("X-Request-Id"))
 
-	who := call(t, s, "GET", "/v1/whoami", s.Channel().WidgetKey, nil).json(t)["actor"].(map[string]any)
+	who := call(t, s, "GET", "/v1/whoami", s.Channel().WidgetKey, nil).JSON(t)["actor"].(map[string]any)
 	assert.Equal(t, "widget_agent", who["type"])
 	assert.Equal(t, []any{"self_service"}, who["audiences"])
 }
@@ -350,6 +350,6 @@ func TestMalformedJSONIsRefusedBeforeTheGuards(t *testing.T) {
 	t.Parallel()
 	s := munintest.NewServer(t)
 	r := call(t, s, "POST", "/v1/widget/messages", "", `{"sessionId":`)
-	assert.Equal(t, http.StatusBadRequest, r.status)
-	assert.Equal(t, "Bad Request", r.json(t)["error"])
+	assert.Equal(t, http.StatusBadRequest, r.Status)
+	assert.Equal(t, "Bad Request", r.JSON(t)["error"])
 }

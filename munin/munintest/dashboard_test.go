@@ -20,7 +20,7 @@ func TestDashboardReplyTellsTheBotToStepBack(t *testing.T) {
 	t.Parallel()
 	clock := munintest.NewClock(t0)
 	s, id := newConv(t, munintest.WithClock(clock))
-	rc := &receiver{}
+	rc := newReceiver(t)
 	subscribe(t, s, rc, "conversation.message.sent", "conversation.taken_over")
 	d := s.Dashboard()
 	assert.Regexp(t, `^[A-Za-z0-9]{32}$`, d.UserID())
@@ -33,8 +33,8 @@ func TestDashboardReplyTellsTheBotToStepBack(t *testing.T) {
 	// Deliveries run concurrently: their order is not guaranteed, as on
 	// Munin (§3.2).
 	byType := map[string]string{}
-	for _, g := range rc.deliveries() {
-		byType[g.header.Get("X-Munin-Event")] = string(g.body)
+	for _, g := range rc.Calls() {
+		byType[g.Header.Get("X-Munin-Event")] = string(g.Body)
 	}
 	require.Len(t, byType, 2)
 	assert.Contains(t, byType["conversation.taken_over"],
@@ -43,7 +43,7 @@ func TestDashboardReplyTellsTheBotToStepBack(t *testing.T) {
 
 	// The bot is now refused; a second reply refreshes the claim silently.
 	r := call(t, s, "POST", "/v1/conversations/"+id+"/messages", s.AdminKey(), map[string]any{"body": "bot"})
-	assert.Equal(t, http.StatusConflict, r.status)
+	assert.Equal(t, http.StatusConflict, r.Status)
 	clock.Advance(20 * time.Minute)
 	_, err = d.Reply(id, "Still here.")
 	require.NoError(t, err)
@@ -51,12 +51,12 @@ func TestDashboardReplyTellsTheBotToStepBack(t *testing.T) {
 	require.NotNil(t, conv.Claim)
 	assert.Equal(t, t0.Add(50*time.Minute), conv.Claim.ExpiresAt, "a reply resets the claim to the post + 30 min")
 	require.NoError(t, s.WaitDeliveries(ctx(t)))
-	assert.Len(t, rc.deliveries(), 3, "no second taken_over")
+	assert.Len(t, rc.Calls(), 3, "no second taken_over")
 
 	// Thirty minutes after the last reply the bot may speak again.
 	clock.Advance(30 * time.Minute)
 	r = call(t, s, "POST", "/v1/conversations/"+id+"/messages", s.AdminKey(), map[string]any{"body": "bot"})
-	assert.Equal(t, http.StatusCreated, r.status)
+	assert.Equal(t, http.StatusCreated, r.Status)
 }
 
 func TestDashboardAIReplyAndNotes(t *testing.T) {
@@ -133,14 +133,14 @@ func TestClock(t *testing.T) {
 func TestRealClockRetriesWhenAdvanced(t *testing.T) {
 	t.Parallel()
 	s := munintest.NewServer(t) // wall clock, Munin's 30 s schedule
-	rc := &receiver{statuses: []int{500}}
+	rc := newReceiver(t, 500)
 	subscribe(t, s, rc, "conversation.created")
 	pushSession(t, s, "vis_a", msg("hi"))
 	require.NoError(t, s.WaitDeliveries(ctx(t)))
-	assert.Len(t, rc.deliveries(), 1)
+	assert.Len(t, rc.Calls(), 1)
 	s.Clock().Advance(30 * time.Second)
 	require.NoError(t, s.WaitDeliveries(ctx(t)))
-	assert.Len(t, rc.deliveries(), 2)
+	assert.Len(t, rc.Calls(), 2)
 	assert.Equal(t, "delivered", s.Deliveries()[0].Status)
 }
 
@@ -174,7 +174,7 @@ func TestCloseDoesNotWaitForConnectionsWithoutARequest(t *testing.T) {
 	defer idle.Close()
 	// The server accepts in order: once a later connection is answered,
 	// the first one has been accepted too.
-	require.Equal(t, http.StatusOK, call(t, s, "GET", "/healthz", "", nil).status)
+	require.Equal(t, http.StatusOK, call(t, s, "GET", "/healthz", "", nil).Status)
 
 	start := time.Now()
 	s.Close()

@@ -1,10 +1,8 @@
 package munintest
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -104,10 +102,8 @@ func (s *Server) deliver(d *delivery) {
 		}
 		due := *d.nextAttemptAt
 		s.mu.Unlock()
-		// WaitUntil returns at once for an attempt already due, even after
-		// Close: check the server's context too.
-		if err := fakeserver.WaitUntil(s.ctx, s.clock, due); err != nil || s.ctx.Err() != nil {
-			return
+		if !s.base.WaitUntil(s.clock, due) {
+			return // closed
 		}
 
 		s.mu.Lock()
@@ -161,36 +157,25 @@ func (s *Server) deliver(d *delivery) {
 
 // attempt POSTs the delivery once.
 func (s *Server) attempt(d *delivery, url, secret string) DeliveryAttempt {
-	a := DeliveryAttempt{URL: url}
-	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.DeliveryTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(d.body))
-	if err != nil {
-		a.Error = err.Error()
-		return a
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Munin-Signature", webhookverify.Sign([]byte(secret), d.body))
-	req.Header.Set("X-Munin-Event", d.eventType)
-	req.Header.Set("X-Munin-Delivery-Id", d.id)
-	req.Header.Set("User-Agent", "node")
-	a.Header = req.Header.Clone()
-	start := time.Now()
-	resp, err := s.deliveryClient.Do(req)
-	a.Duration = time.Since(start)
+	o := s.base.Post(s.ctx, s.cfg.DeliveryClient, fakeserver.Outgoing{
+		URL: url, Body: d.body, Timeout: s.cfg.DeliveryTimeout,
+		Header: http.Header{
+			"X-Munin-Signature":   {webhookverify.Sign([]byte(secret), d.body)},
+			"X-Munin-Event":       {d.eventType},
+			"X-Munin-Delivery-Id": {d.id},
+			"User-Agent":          {"node"},
+		},
+	})
+	a := DeliveryAttempt{URL: url, Header: o.Header, StatusCode: o.Status, Duration: o.Duration}
 	switch {
-	case errors.Is(err, context.DeadlineExceeded) || (err != nil && ctx.Err() == context.DeadlineExceeded):
+	case o.Err != nil && o.Header == nil: // no request could be built
+		a.Error = o.Err.Error()
+	case o.TimedOut || errors.Is(o.Err, context.DeadlineExceeded):
 		a.Error = "TimeoutError: The operation was aborted due to timeout"
-		return a
-	case err != nil:
-		a.Error = "fetch failed: " + err.Error()
-		return a
-	}
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-	resp.Body.Close()
-	a.StatusCode = resp.StatusCode
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		a.Error = "non-2xx: " + strconv.Itoa(resp.StatusCode)
+	case o.Err != nil:
+		a.Error = "fetch failed: " + o.Err.Error()
+	case o.Status < 200 || o.Status > 299:
+		a.Error = "non-2xx: " + strconv.Itoa(o.Status)
 	}
 	return a
 }
@@ -253,11 +238,9 @@ var ErrClosed = errors.New("munintest: server closed")
 // Nothing here sleeps: with a fake Clock, retries run only when the test
 // advances it.
 func (s *Server) WaitDeliveries(ctx context.Context) error {
-	return fakeserver.WaitFor(ctx, s.clock, func() (bool, <-chan struct{}, error) {
-		s.mu.Lock()
-		defer s.mu.Unlock()
+	return fakeserver.WaitLocked(ctx, s.clock, &s.mu, &s.st.changed, func() (bool, error) {
 		if s.closed {
-			return false, nil, ErrClosed
+			return false, ErrClosed
 		}
 		now := s.now()
 		for _, d := range s.st.deliveries {
@@ -265,9 +248,9 @@ func (s *Server) WaitDeliveries(ctx context.Context) error {
 				continue
 			}
 			if d.inFlight || !d.nextAttemptAt.After(now) {
-				return true, s.st.changed, nil
+				return false, nil
 			}
 		}
-		return false, nil, nil
+		return true, nil
 	})
 }

@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
+
+	"github.com/botbridge/botbridge/internal/fakeserver"
 )
 
 // Fault injection, per route. A route is named by its method and the path
@@ -20,34 +21,17 @@ import (
 // retry is idempotent. Faults of one route are used in the order they were
 // added.
 
-type fault struct {
-	route  string // canonical
-	status int    // drop (0): close the connection
-	left   int
+// faultKind is what a fault does: answer status (drop: close the
+// connection), before processing or after commit.
+type faultKind struct {
+	status int
 	after  bool
 }
 
-type faults struct {
-	mu   sync.Mutex
-	list []*fault
-}
-
-// take returns the next fault for route at this stage and uses it up once.
-func (f *faults) take(route string, after bool) *fault {
-	key := canonicalRoute(route)
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for i, ft := range f.list {
-		if ft.route != key || ft.after != after {
-			continue
-		}
-		ft.left--
-		if ft.left <= 0 {
-			f.list = append(f.list[:i], f.list[i+1:]...)
-		}
-		return ft
-	}
-	return nil
+// takeFault returns the next fault for route at this stage and uses it up
+// once.
+func (s *Server) takeFault(route string, after bool) (faultKind, bool) {
+	return s.faults.Take(fakeserver.CanonicalRoute(route), func(f faultKind) bool { return f.after == after })
 }
 
 // FailNext makes the next n requests to route answer status without being
@@ -98,21 +82,16 @@ func (s *Server) DropNextAfterCommit(route string, n int) {
 const drop = 0
 
 func (s *Server) addFault(route string, status, n int, after bool, fn string) {
-	key := canonicalRoute(route)
+	key := fakeserver.CanonicalRoute(route)
 	if _, ok := s.routes[key]; !ok {
 		panic(fmt.Sprintf("munintest: %s: unknown route %q; routes look like \"POST /v1/widget/messages\" or \"POST /v1/conversations/:id/messages\"", fn, route))
 	}
-	if n <= 0 {
-		return
-	}
-	s.faults.mu.Lock()
-	defer s.faults.mu.Unlock()
-	s.faults.list = append(s.faults.list, &fault{route: key, status: status, left: n, after: after})
+	s.faults.Add(key, faultKind{status: status, after: after}, n)
 }
 
 // injectFault answers f and returns the status recorded for the request (0
 // for a dropped connection).
-func (s *Server) injectFault(w http.ResponseWriter, r *http.Request, route string, f *fault) int {
+func (s *Server) injectFault(w http.ResponseWriter, r *http.Request, route string, f faultKind) int {
 	if f.status == drop {
 		if hj, ok := w.(http.Hijacker); ok {
 			if conn, _, err := hj.Hijack(); err == nil {

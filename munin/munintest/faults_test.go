@@ -19,25 +19,25 @@ func TestWidgetRateLimit(t *testing.T) {
 	ok := pushSession
 	ok(t, s, "vis_a", msg("1"))
 	r := push(t, s, map[string]any{"sessionId": "vis_a", "messages": []any{msg("2")}})
-	assert.Equal(t, "3", r.header.Get("X-Ratelimit-Limit-Public-Minute"))
-	assert.Equal(t, "1", r.header.Get("X-Ratelimit-Remaining-Public-Minute"))
+	assert.Equal(t, "3", r.Header.Get("X-Ratelimit-Limit-Public-Minute"))
+	assert.Equal(t, "1", r.Header.Get("X-Ratelimit-Remaining-Public-Minute"))
 	// A request refused with 403 still counts (§7).
 	bad := push(t, s, map[string]any{"sessionId": "vis_a", "messages": []any{}})
-	require.Equal(t, http.StatusForbidden, bad.status)
+	require.Equal(t, http.StatusForbidden, bad.Status)
 
 	r = push(t, s, map[string]any{"sessionId": "vis_a", "messages": []any{msg("4")}})
-	require.Equal(t, http.StatusTooManyRequests, r.status)
-	assert.JSONEq(t, `{"statusCode":429,"message":"ThrottlerException: Too Many Requests"}`, string(r.body))
-	assert.Equal(t, "60", r.header.Get("Retry-After-Public-Minute"))
-	assert.Empty(t, r.header.Get("Retry-After"), "no standard Retry-After (§7)")
-	assert.Empty(t, r.header.Get("X-Ratelimit-Limit-Public-Minute"), "no x-ratelimit headers on the 429")
+	require.Equal(t, http.StatusTooManyRequests, r.Status)
+	assert.JSONEq(t, `{"statusCode":429,"message":"ThrottlerException: Too Many Requests"}`, string(r.Body))
+	assert.Equal(t, "60", r.Header.Get("Retry-After-Public-Minute"))
+	assert.Empty(t, r.Header.Get("Retry-After"), "no standard Retry-After (§7)")
+	assert.Empty(t, r.Header.Get("X-Ratelimit-Limit-Public-Minute"), "no x-ratelimit headers on the 429")
 
 	// Counted per route: the feed is not limited by the pushes.
-	assert.Equal(t, http.StatusOK, feed(t, s, "vis_a", "").status)
+	assert.Equal(t, http.StatusOK, feed(t, s, "vis_a", "").Status)
 
 	clock.Advance(30 * time.Second)
 	r = push(t, s, map[string]any{"sessionId": "vis_a", "messages": []any{msg("5")}})
-	assert.Equal(t, "30", r.header.Get("Retry-After-Public-Minute"))
+	assert.Equal(t, "30", r.Header.Get("Retry-After-Public-Minute"))
 	clock.Advance(30 * time.Second)
 	ok(t, s, "vis_a", msg("6"))
 }
@@ -46,9 +46,9 @@ func TestWidgetRateLimitIsPerKey(t *testing.T) {
 	t.Parallel()
 	s := munintest.NewServer(t, munintest.WithRateLimit(1, 0))
 	pushSession(t, s, "vis_a", msg("1"))
-	require.Equal(t, http.StatusTooManyRequests, push(t, s, map[string]any{"sessionId": "vis_a", "messages": []any{msg("2")}}).status)
+	require.Equal(t, http.StatusTooManyRequests, push(t, s, map[string]any{"sessionId": "vis_a", "messages": []any{msg("2")}}).Status)
 	other := createChannel(t, s, munintest.DefaultOrigin)
-	assert.Equal(t, http.StatusCreated, pushWith(t, s, other["widgetKey"].(string), other["id"].(string), munintest.DefaultOrigin).status)
+	assert.Equal(t, http.StatusCreated, pushWith(t, s, other["widgetKey"].(string), other["id"].(string), munintest.DefaultOrigin).Status)
 }
 
 func TestFailNextAnswersBeforeProcessing(t *testing.T) {
@@ -57,16 +57,16 @@ func TestFailNextAnswersBeforeProcessing(t *testing.T) {
 	s.FailNext("POST /v1/widget/messages", http.StatusServiceUnavailable, 2)
 	for range 2 {
 		r := push(t, s, map[string]any{"sessionId": "vis_a", "messages": []any{msg("hi", "providerMessageId", "p1")}})
-		assert.Equal(t, http.StatusServiceUnavailable, r.status)
-		assert.NotEmpty(t, r.header.Get("X-Request-Id"))
+		assert.Equal(t, http.StatusServiceUnavailable, r.Status)
+		assert.NotEmpty(t, r.Header.Get("X-Request-Id"))
 	}
 	assert.Empty(t, s.Conversations(), "nothing was processed")
 	pushSession(t, s, "vis_a", msg("hi", "providerMessageId", "p1"))
 
 	s.FailNext("POST /v1/widget/messages", http.StatusTooManyRequests, 1)
 	r := push(t, s, map[string]any{"sessionId": "vis_a", "messages": []any{msg("x")}})
-	assert.Equal(t, http.StatusTooManyRequests, r.status)
-	assert.Equal(t, "1", r.header.Get("Retry-After-Public-Minute"))
+	assert.Equal(t, http.StatusTooManyRequests, r.Status)
+	assert.Equal(t, "1", r.Header.Get("Retry-After-Public-Minute"))
 
 	reqs := s.Requests()
 	require.Len(t, reqs, 4)
@@ -83,12 +83,12 @@ func TestFailNextAfterCommitProvesIdempotency(t *testing.T) {
 		return map[string]any{"sessionId": "vis_a", "messages": []any{msg("hi", "providerMessageId", "vis_a:1")}}
 	}
 	r := push(t, s, body())
-	assert.Equal(t, http.StatusBadGateway, r.status)
+	assert.Equal(t, http.StatusBadGateway, r.Status)
 	conv, ok := s.ConversationBySession("vis_a")
 	require.True(t, ok, "the rows were stored before the 502")
 	assert.Len(t, conv.Messages, 1)
 
-	retry := push(t, s, body()).json(t)
+	retry := push(t, s, body()).JSON(t)
 	assert.EqualValues(t, 0, retry["inserted"])
 	assert.EqualValues(t, 1, retry["skipped"])
 }
@@ -98,8 +98,8 @@ func TestFailNextWithRouteParameters(t *testing.T) {
 	s, id := newConv(t)
 	s.FailNext("POST /v1/conversations/{conversationId}/messages", http.StatusGatewayTimeout, 1)
 	r := call(t, s, "POST", "/v1/conversations/"+id+"/messages", s.AdminKey(), map[string]any{"body": "x"})
-	assert.Equal(t, http.StatusGatewayTimeout, r.status)
-	assert.Equal(t, http.StatusCreated, call(t, s, "POST", "/v1/conversations/"+id+"/messages", s.AdminKey(), map[string]any{"body": "x"}).status)
+	assert.Equal(t, http.StatusGatewayTimeout, r.Status)
+	assert.Equal(t, http.StatusCreated, call(t, s, "POST", "/v1/conversations/"+id+"/messages", s.AdminKey(), map[string]any{"body": "x"}).Status)
 	assert.Panics(t, func() { s.FailNext("POST /v1/nope", 500, 1) })
 	assert.Panics(t, func() { s.FailNext("GET /healthz", 0, 1) }, "0 is no status; DropNext drops")
 	assert.Panics(t, func() { s.FailNextAfterCommit("GET /healthz", 600, 1) })

@@ -2,17 +2,15 @@ package munintest_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/botbridge/botbridge/internal/fakeserver/fakeservertest"
 	"github.com/botbridge/botbridge/munin/munintest"
 )
 
@@ -20,56 +18,17 @@ import (
 var t0 = time.Date(2026, 8, 21, 10, 0, 0, 0, time.UTC)
 
 // reply is an answer of the fake.
-type reply struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-// json decodes the body into a generic value.
-func (r reply) json(t testing.TB) map[string]any {
-	t.Helper()
-	var m map[string]any
-	require.NoError(t, json.Unmarshal(r.body, &m), "body: %s", r.body)
-	return m
-}
-
-func (r reply) decode(t testing.TB, v any) {
-	t.Helper()
-	require.NoError(t, json.Unmarshal(r.body, v), "body: %s", r.body)
-}
+type reply = fakeservertest.Reply
 
 // call sends a request. body may be nil (no body), a string (sent as is) or
 // anything else (sent as JSON). header pairs follow.
 func call(t testing.TB, s *munintest.Server, method, path, key string, body any, header ...string) reply {
 	t.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = strings.NewReader(b)
-	default:
-		raw, err := json.Marshal(b)
-		require.NoError(t, err)
-		rd = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequestWithContext(context.Background(), method, s.URL+path, rd)
-	require.NoError(t, err)
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
+	auth := ""
 	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
+		auth = "Bearer " + key
 	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	resp, err := s.Client().Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return reply{status: resp.StatusCode, header: resp.Header, body: raw}
+	return fakeservertest.Send(t, s.Client(), method, s.URL+path, body, append([]string{"Authorization", auth}, header...)...)
 }
 
 // push posts a widget push on the default channel with the allowlisted
@@ -100,8 +59,8 @@ func pushSession(t testing.TB, s *munintest.Server, session string, msgs ...map[
 		list[i] = m
 	}
 	r := push(t, s, map[string]any{"sessionId": session, "messages": list})
-	require.Equal(t, http.StatusCreated, r.status, "push: %s", r.body)
-	return r.json(t)["conversationId"].(string)
+	require.Equal(t, http.StatusCreated, r.Status, "push: %s", r.Body)
+	return r.JSON(t)["conversationId"].(string)
 }
 
 // eventTypes returns the types of the server's events.
@@ -115,64 +74,29 @@ func eventTypes(s *munintest.Server) []string {
 
 // receiver is a webhook endpoint that records deliveries and answers with
 // the statuses queued in it (200 when none is left).
-type receiver struct {
-	mu       sync.Mutex
-	got      []delivered
-	statuses []int
-	url      string
+type receiver = fakeservertest.Receiver
+
+func newReceiver(t testing.TB, statuses ...int) *receiver {
+	t.Helper()
+	return fakeservertest.NewReceiver(t, statuses...)
 }
 
-type delivered struct {
-	header http.Header
-	body   []byte
-}
-
-func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	rc.mu.Lock()
-	rc.got = append(rc.got, delivered{r.Header.Clone(), body})
-	status := http.StatusOK
-	if len(rc.statuses) > 0 {
-		status, rc.statuses = rc.statuses[0], rc.statuses[1:]
-	}
-	rc.mu.Unlock()
-	w.WriteHeader(status)
-}
-
-func (rc *receiver) deliveries() []delivered {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	return append([]delivered(nil), rc.got...)
-}
-
-// subscribe creates a webhook to a new receiver for events and returns it
-// with the webhook's id and secret.
+// subscribe creates a webhook to rc for events and returns the webhook's
+// id and secret.
 func subscribe(t testing.TB, s *munintest.Server, rc *receiver, events ...string) (id, secret string) {
 	t.Helper()
-	if rc.url == "" {
-		rc.url = startReceiver(t, rc)
-	}
-	body := map[string]any{"url": rc.url}
+	body := map[string]any{"url": rc.URL}
 	if events != nil {
 		body["events"] = events
 	}
 	r := call(t, s, "POST", "/v1/webhooks", s.AdminKey(), body)
-	require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
-	m := r.json(t)
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	m := r.JSON(t)
 	return m["id"].(string), m["secret"].(string)
 }
 
-func startReceiver(t testing.TB, h http.Handler) string {
-	t.Helper()
-	return httptestServer(t, h)
-}
-
 // ctx returns a context that ends with the test, bounded so a hang fails.
-func ctx(t testing.TB) context.Context {
-	c, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	t.Cleanup(cancel)
-	return c
-}
+var ctx = fakeservertest.Context
 
 func jsonBody(t testing.TB, v any) io.Reader {
 	t.Helper()

@@ -5,12 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"regexp"
-	"runtime/debug"
 	"strings"
 
 	"github.com/botbridge/botbridge/internal/fakeserver"
@@ -75,7 +73,7 @@ func (b *buffer) Flush() {}
 func (s *Server) route(pattern string, h http.Handler) {
 	name := routeName(pattern)
 	if strings.Contains(name, " ") { // the catch-all "/" is no route to fail
-		s.routes[canonicalRoute(name)] = name
+		s.routes[fakeserver.CanonicalRoute(name)] = name
 	}
 	s.mux.Handle(pattern, s.frontDoor(name, h))
 }
@@ -98,12 +96,10 @@ func (s *Server) routeJSON(pattern string, h jsonHandler) {
 
 // runJSON runs h, turning a panic into Munin's 500 and a test failure.
 func (s *Server) runJSON(h jsonHandler, c *call) (status int, v any, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			s.internalError(fmt.Errorf("panic in %s: %v\n%s", c.route, p, debug.Stack()))
-			status, v, err = 0, nil, errInternal("internal error")
-		}
-	}()
+	defer fakeserver.OnPanic(c.route, func(p error) {
+		s.internalError(p)
+		status, v, err = 0, nil, errInternal("internal error")
+	})
 	return h(c)
 }
 
@@ -172,7 +168,7 @@ func (s *Server) frontDoor(route string, h http.Handler) http.Handler {
 			s.finish(rec, 0)
 			panic(http.ErrAbortHandler)
 		}
-		if f := s.faults.take(route, false); f != nil {
+		if f, ok := s.takeFault(route, false); ok {
 			s.finish(rec, s.injectFault(w, r, route, f))
 			return
 		}
@@ -183,7 +179,7 @@ func (s *Server) frontDoor(route string, h http.Handler) http.Handler {
 		if buf.status == 0 {
 			buf.status = http.StatusOK
 		}
-		if f := s.faults.take(route, true); f != nil {
+		if f, ok := s.takeFault(route, true); ok {
 			s.finish(rec, s.injectFault(w, r, route, f))
 			return
 		}
@@ -242,17 +238,3 @@ func routeName(pattern string) string {
 }
 
 var paramPattern = regexp.MustCompile(`\{([A-Za-z0-9_]+)\.*\}`)
-
-// canonicalRoute makes route names comparable whatever the parameters are
-// called: "POST /v1/conversations/:id/messages", "…/{conversationId}/…" and
-// "…/:conversationId/…" are the same route.
-func canonicalRoute(name string) string {
-	method, path, _ := strings.Cut(strings.TrimSpace(name), " ")
-	segs := strings.Split(strings.TrimSpace(path), "/")
-	for i, seg := range segs {
-		if strings.HasPrefix(seg, ":") || (strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}")) {
-			segs[i] = ":"
-		}
-	}
-	return strings.ToUpper(method) + " " + strings.Join(segs, "/")
-}

@@ -36,30 +36,23 @@ type requestLog = fakeserver.RequestLog[Request]
 
 // newRequest records r as the server received it.
 func newRequest(r *http.Request, route, requestID string, body []byte, at time.Time) *Request {
-	h := r.Header.Clone()
-	if auth := h.Get("Authorization"); auth != "" {
-		h.Set("Authorization", redactAuthorization(auth))
-	}
-	rec := &Request{
+	return &Request{
 		Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Route: route,
-		Header: h, Body: slices.Clone(body), RequestID: requestID, At: at,
+		Header: fakeserver.RedactAuthorization(r.Header, redactAuthorization),
+		Body:   slices.Clone(body), RequestID: requestID, At: at,
 	}
-	return rec
 }
 
 // redactAuthorization keeps the scheme and the key's kind: "Bearer
 // mn_admin_…".
 func redactAuthorization(v string) string {
 	scheme, token, ok := strings.Cut(v, " ")
-	if !ok {
-		return "[REDACTED]"
-	}
-	if strings.HasPrefix(token, "mn_") {
+	if ok && strings.HasPrefix(token, "mn_") {
 		if i := strings.Index(token[3:], "_"); i >= 0 {
 			return scheme + " " + token[:3+i+1] + "…"
 		}
 	}
-	return scheme + " [REDACTED]"
+	return fakeserver.RedactCredential(v)
 }
 
 // Requests returns every request received so far, oldest first.

@@ -173,12 +173,12 @@ func TestMCPHTTPAnswers(t *testing.T) {
 	t.Parallel()
 	s := munintest.NewServer(t)
 	r := call(t, s, "POST", "/mcp", "", `{"jsonrpc":"2.0","id":1,"method":"tools/list"}`, "Accept", "application/json, text/event-stream")
-	assert.Equal(t, http.StatusUnauthorized, r.status)
-	assert.JSONEq(t, `{"statusCode":401,"message":"invalid or expired credential","error":"Unauthorized"}`, string(r.body), "plain JSON, not JSON-RPC (§7)")
-	assert.True(t, strings.HasPrefix(r.header.Get("WWW-Authenticate"), "Bearer resource_metadata="))
+	assert.Equal(t, http.StatusUnauthorized, r.Status)
+	assert.JSONEq(t, `{"statusCode":401,"message":"invalid or expired credential","error":"Unauthorized"}`, string(r.Body), "plain JSON, not JSON-RPC (§7)")
+	assert.True(t, strings.HasPrefix(r.Header.Get("WWW-Authenticate"), "Bearer resource_metadata="))
 
 	r = call(t, s, "POST", "/mcp", s.AdminKey(), `{"jsonrpc":"2.0","id":1,"method":"tools/list"}`, "Accept", "application/json")
-	assert.Equal(t, http.StatusNotAcceptable, r.status)
+	assert.Equal(t, http.StatusNotAcceptable, r.Status)
 }
 
 func TestMCPBurstLimit(t *testing.T) {
@@ -188,8 +188,8 @@ func TestMCPBurstLimit(t *testing.T) {
 		call(t, s, "POST", "/mcp", s.AdminKey(), `{}`, "Accept", "application/json, text/event-stream")
 	}
 	r := call(t, s, "POST", "/mcp", s.AdminKey(), `{}`, "Accept", "application/json, text/event-stream")
-	assert.Equal(t, http.StatusTooManyRequests, r.status)
-	got := r.json(t)
+	assert.Equal(t, http.StatusTooManyRequests, r.Status)
+	got := r.JSON(t)
 	assert.Equal(t, "mcp_burst_limited", got["code"])
 	assert.EqualValues(t, 60, got["retryAfter"])
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"slices"
 	"time"
 
@@ -15,11 +14,6 @@ import (
 // Option configures a Server. New returns an error for a bad option;
 // NewServer fails the test.
 type Option func(*config) error
-
-// common adapts an option every fake shares.
-func common(o fakeserver.Option) Option {
-	return func(c *config) error { return o(&c.Config) }
-}
 
 type config struct {
 	fakeserver.Config // clock, delivery schedule, latency, logger
@@ -36,6 +30,13 @@ type config struct {
 const DefaultOrigin = "https://shop.example"
 
 func defaultConfig() *config {
+	deliveryClient := fakeserver.NewDeliveryClient()
+	deliveryClient.CheckRedirect = func(_ *http.Request, via []*http.Request) error {
+		if len(via) > 5 {
+			return errors.New("stopped after 5 redirects")
+		}
+		return nil
+	}
 	return &config{
 		origins:      []string{DefaultOrigin},
 		perMinute:    60,   // MUNIN_PUBLIC_THROTTLE_MIN
@@ -45,6 +46,7 @@ func defaultConfig() *config {
 		Config: fakeserver.Config{
 			Schedule:        []time.Duration{30 * time.Second, 60 * time.Second, 120 * time.Second, 240 * time.Second},
 			DeliveryTimeout: 15 * time.Second,
+			DeliveryClient:  deliveryClient, // WithDeliveryClient replaces it
 		},
 	}
 }
@@ -58,7 +60,7 @@ func WithOrigins(origins ...string) Option {
 			return errors.New("WithOrigins: no origins (Munin refuses an empty allowlist)")
 		}
 		for _, o := range origins {
-			if u, err := url.Parse(o); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			if !fakeserver.IsHTTPURL(o) {
 				return fmt.Errorf("WithOrigins: %q is not an http or https origin", o)
 			}
 		}
@@ -70,7 +72,7 @@ func WithOrigins(origins ...string) Option {
 // WithClock makes the server read time from clock, usually one from
 // NewClock that moves only when the test advances it. Without it the server
 // follows the wall clock (and Server.Clock().Advance still moves it ahead).
-func WithClock(clock *Clock) Option { return common(fakeserver.WithClock(clock)) }
+func WithClock(clock *Clock) Option { return fakeserver.Lift[*config](fakeserver.WithClock(clock)) }
 
 // WithRateLimit sets the widget routes' limits per route and per (widget
 // key, channel, client IP): perMinute and perHour requests (Munin's defaults
@@ -107,24 +109,30 @@ func WithMCPRateLimit(perMinute, perDay int) Option {
 // 30 s, 60 s, 120 s, 240 s (five attempts), with up to 10 % jitter that the
 // fake leaves out. With no backoffs a delivery is attempted once.
 func WithDeliverySchedule(backoffs ...time.Duration) Option {
-	return common(fakeserver.WithDeliverySchedule(backoffs...))
+	return fakeserver.Lift[*config](fakeserver.WithDeliverySchedule(backoffs...))
 }
 
 // WithDeliveryTimeout sets how long one delivery attempt may take (Munin's
 // is 15 s); an attempt that takes longer fails and is retried. It is real
 // time, not the server's Clock.
-func WithDeliveryTimeout(d time.Duration) Option { return common(fakeserver.WithDeliveryTimeout(d)) }
+func WithDeliveryTimeout(d time.Duration) Option {
+	return fakeserver.Lift[*config](fakeserver.WithDeliveryTimeout(d))
+}
 
 // WithDeliveryClient sends webhook deliveries through hc, for example one
 // whose Transport reaches a receiver that is not on the network. The
 // client's Timeout and CheckRedirect are left as they are.
-func WithDeliveryClient(hc *http.Client) Option { return common(fakeserver.WithDeliveryClient(hc)) }
+func WithDeliveryClient(hc *http.Client) Option {
+	return fakeserver.Lift[*config](fakeserver.WithDeliveryClient(hc))
+}
 
 // WithLatency delays every answer by d of real time, before the request is
 // processed.
-func WithLatency(d time.Duration) Option { return common(fakeserver.WithLatency(d)) }
+func WithLatency(d time.Duration) Option { return fakeserver.Lift[*config](fakeserver.WithLatency(d)) }
 
 // WithLogger makes the server log each request and delivery attempt at
 // debug level to logger. Keys and secrets are never logged. Without it the
 // server is silent.
-func WithLogger(logger *slog.Logger) Option { return common(fakeserver.WithLogger(logger)) }
+func WithLogger(logger *slog.Logger) Option {
+	return fakeserver.Lift[*config](fakeserver.WithLogger(logger))
+}

@@ -2,7 +2,6 @@ package munintest
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -37,15 +36,14 @@ type Server struct {
 	channelID    string
 
 	limiter *rateLimiter
-	faults  faults
+	faults  fakeserver.Faults[faultKind] // canonical route → what to do
 	log     requestLog
 	routes  map[string]string // canonical route → name
 	mux     *http.ServeMux
 	mcp     http.Handler
 
-	base           *fakeserver.Server // listener, connections, Close
-	deliveryClient *http.Client
-	ctx            context.Context // base's: cancelled by Close
+	base *fakeserver.Server // listener, connections, Close
+	ctx  context.Context    // base's: cancelled by Close
 }
 
 // NewServer starts a fake Munin for the test tb and closes it when the test
@@ -64,10 +62,9 @@ func New(opts ...Option) (*Server, error) {
 
 func newServer(tb testing.TB, opts []Option) (*Server, error) {
 	cfg := defaultConfig()
-	if err := fakeserver.Apply(cfg, opts); err != nil {
+	if err := fakeserver.Configure(cfg, opts); err != nil {
 		return nil, err
 	}
-	cfg.FillDefaults()
 	s := &Server{
 		cfg:    cfg,
 		clock:  cfg.Clock,
@@ -78,22 +75,10 @@ func newServer(tb testing.TB, opts []Option) (*Server, error) {
 		mux:    http.NewServeMux(),
 	}
 	s.limiter = newRateLimiter(cfg)
-	s.deliveryClient = cfg.DeliveryClient
-	if s.deliveryClient == nil {
-		s.deliveryClient = &http.Client{
-			Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 4},
-			CheckRedirect: func(_ *http.Request, via []*http.Request) error {
-				if len(via) > 5 {
-					return errors.New("stopped after 5 redirects")
-				}
-				return nil
-			},
-		}
-	}
 	s.seed()
 	s.registerRoutes()
 
-	base, err := fakeserver.Start(s.mux, s.logger, s.deliveryClient)
+	base, err := fakeserver.Start(s.mux, s.logger, cfg.DeliveryClient)
 	if err != nil {
 		return nil, err
 	}
@@ -190,12 +175,7 @@ func (s *Server) Clock() *Clock { return s.clock }
 // is cancelled too). WaitDeliveries returns ErrClosed from the moment Close
 // is called. It is safe to call more than once.
 func (s *Server) Close() {
-	s.base.Close(func() {
-		s.mu.Lock()
-		s.closed = true
-		s.st.notifyLocked() // WaitDeliveries returns ErrClosed now
-		s.mu.Unlock()
-	})
+	s.base.Close(fakeserver.MarkClosed(&s.mu, &s.closed, &s.st.changed)) // WaitDeliveries returns ErrClosed now
 }
 
 // now is the server's time at JavaScript's millisecond precision.

@@ -3,6 +3,8 @@ package munintest
 import (
 	"slices"
 	"time"
+
+	"github.com/botbridge/botbridge/internal/fakeserver"
 )
 
 // The fake's data, one Munin org in memory. Every field is guarded by
@@ -29,7 +31,7 @@ type state struct {
 	webhooks   map[string]*webhook
 	hookOrder  []*webhook
 	deliveries []*delivery
-	changed    chan struct{} // closed and replaced when a delivery changes
+	changed    fakeserver.Signal // a delivery changed
 }
 
 func newState() *state {
@@ -41,7 +43,6 @@ func newState() *state {
 		convs:       map[string]*conversation{},
 		providerIDs: map[string]bool{},
 		webhooks:    map[string]*webhook{},
-		changed:     make(chan struct{}),
 	}
 }
 
@@ -169,6 +170,5 @@ func (st *state) nextIngestTime(now time.Time) time.Time {
 
 // notifyLocked wakes everyone waiting for a delivery to change.
 func (st *state) notifyLocked() {
-	close(st.changed)
-	st.changed = make(chan struct{})
+	st.changed.Notify()
 }

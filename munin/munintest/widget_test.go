@@ -40,8 +40,8 @@ func TestPushStoresTheDocExample(t *testing.T) {
 	ch := s.Channel()
 
 	r := push(t, s, docPush(ch.ID))
-	require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
-	got := r.json(t)
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	got := r.JSON(t)
 	assert.Regexp(t, `^ccv_[0-9a-z]{22}$`, got["conversationId"])
 	assert.Regexp(t, `^ctc_[0-9a-z]{22}$`, got["contactId"])
 	assert.EqualValues(t, 1, got["displayId"])
@@ -92,19 +92,19 @@ func TestProviderMessageIDIsIdempotentAcrossAllMessages(t *testing.T) {
 			msg("a", "providerMessageId", "p1"), msg("b", "providerMessageId", "p2"), msg("no id"),
 		}}
 	}
-	first := push(t, s, body("vis_a")).json(t)
+	first := push(t, s, body("vis_a")).JSON(t)
 	assert.EqualValues(t, 3, first["inserted"])
-	again := push(t, s, body("vis_a")).json(t)
+	again := push(t, s, body("vis_a")).JSON(t)
 	assert.EqualValues(t, 1, again["inserted"], "a row without providerMessageId is inserted every time")
 	assert.EqualValues(t, 2, again["skipped"])
 	// §2.2: the index spans the whole message table, other sessions too.
-	other := push(t, s, body("vis_b")).json(t)
+	other := push(t, s, body("vis_b")).JSON(t)
 	assert.EqualValues(t, 1, other["inserted"])
 	assert.EqualValues(t, 2, other["skipped"])
 	// A duplicate inside one request is skipped too.
 	dup := push(t, s, map[string]any{"sessionId": "vis_c", "messages": []any{
 		msg("x", "providerMessageId", "p3"), msg("x", "providerMessageId", "p3"),
-	}}).json(t)
+	}}).JSON(t)
 	assert.EqualValues(t, 1, dup["inserted"])
 	assert.EqualValues(t, 1, dup["skipped"])
 	received := 0
@@ -122,11 +122,11 @@ func TestPushIsOneTransaction(t *testing.T) {
 	r := push(t, s, map[string]any{"sessionId": "vis_a", "messages": []any{
 		msg("fine", "providerMessageId", "p1"), msg(strings.Repeat("x", 1001)),
 	}})
-	require.Equal(t, http.StatusForbidden, r.status)
+	require.Equal(t, http.StatusForbidden, r.Status)
 	assert.Empty(t, s.Conversations())
 	assert.Empty(t, s.Events())
 	// The good row's id was not taken: a retry stores it.
-	again := push(t, s, map[string]any{"sessionId": "vis_a", "messages": []any{msg("fine", "providerMessageId", "p1")}}).json(t)
+	again := push(t, s, map[string]any{"sessionId": "vis_a", "messages": []any{msg("fine", "providerMessageId", "p1")}}).JSON(t)
 	assert.EqualValues(t, 1, again["inserted"])
 }
 
@@ -204,11 +204,11 @@ func TestPushChecksInMuninsOrder(t *testing.T) {
 				header = []string{"Origin", tt.origin}
 			}
 			r := call(t, s, "POST", "/v1/widget/messages", key, b, header...)
-			require.Equal(t, tt.status, r.status, "%s", r.body)
+			require.Equal(t, tt.status, r.Status, "%s", r.Body)
 			if tt.status == 201 {
 				return
 			}
-			got := r.json(t)
+			got := r.JSON(t)
 			want := tt.message
 			if strings.Contains(want, "%s") {
 				want = fmt.Sprintf(want, ch.ID)
@@ -230,8 +230,8 @@ func TestInvalidWidgetInputCarriesZodIssues(t *testing.T) {
 	t.Parallel()
 	s := munintest.NewServer(t)
 	r := push(t, s, map[string]any{"sessionId": "vis_a", "messages": []any{msg("Let me check…", "role", "agent")}})
-	require.Equal(t, http.StatusForbidden, r.status)
-	message := r.json(t)["message"].(string)
+	require.Equal(t, http.StatusForbidden, r.Status)
+	message := r.JSON(t)["message"].(string)
 	assert.Equal(t, `invalid_widget_input: [
   {
     "code": "invalid_value",
@@ -255,17 +255,17 @@ func TestContactMatching(t *testing.T) {
 		return map[string]any{"sessionId": session, "visitor": map[string]any{"name": name, "email": email}, "messages": []any{msg("hi")}}
 	}
 	// A session without email gets a contact keyed by session.
-	a := push(t, s, map[string]any{"sessionId": "vis_a", "messages": []any{msg("hi")}}).json(t)
+	a := push(t, s, map[string]any{"sessionId": "vis_a", "messages": []any{msg("hi")}}).JSON(t)
 	// A later email for that session matches it by session and is never
 	// added to it (§0 row 12): use PATCH /v1/widget/visitor for that.
-	again := push(t, s, visitor("vis_a", "Vita", "vita@example.com")).json(t)
+	again := push(t, s, visitor("vis_a", "Vita", "vita@example.com")).JSON(t)
 	assert.Equal(t, a["contactId"], again["contactId"])
 	contacts := s.Contacts()
 	require.Len(t, contacts, 1)
 	assert.Empty(t, contacts[0].Email)
 
 	// A new session with the email creates a contact, email lowercased.
-	b := push(t, s, visitor("vis_b", "", "VITA@example.com")).json(t)
+	b := push(t, s, visitor("vis_b", "", "VITA@example.com")).JSON(t)
 	contacts = s.Contacts()
 	require.Len(t, contacts, 2)
 	assert.Equal(t, "vita@example.com", contacts[1].Email)
@@ -273,7 +273,7 @@ func TestContactMatching(t *testing.T) {
 
 	// Another session with that email matches it and fills its empty name,
 	// once.
-	c := push(t, s, visitor("vis_c", "Vita", "vita@example.com")).json(t)
+	c := push(t, s, visitor("vis_c", "Vita", "vita@example.com")).JSON(t)
 	push(t, s, visitor("vis_d", "Other", "vita@example.com"))
 	contacts = s.Contacts()
 	require.Len(t, contacts, 2)
@@ -282,7 +282,7 @@ func TestContactMatching(t *testing.T) {
 
 	// The email now matches for vis_a too, but its conversation keeps its
 	// original contact.
-	late := push(t, s, visitor("vis_a", "", "vita@example.com")).json(t)
+	late := push(t, s, visitor("vis_a", "", "vita@example.com")).JSON(t)
 	assert.Equal(t, b["contactId"], late["contactId"])
 	conv, _ := s.ConversationBySession("vis_a")
 	assert.Equal(t, a["contactId"], conv.ContactID)
@@ -320,14 +320,14 @@ func TestPushReportsTheFirstFailedCheck(t *testing.T) {
 	for _, step := range steps {
 		step.fix(bad)
 		r := call(t, s, "POST", "/v1/widget/messages", ch.WidgetKey, bad) // no Origin (7), half an identity (8)
-		assert.Equal(t, http.StatusForbidden, r.status)
-		assert.True(t, strings.HasPrefix(r.json(t)["message"].(string), step.message), "want %q, got %s", step.message, r.body)
+		assert.Equal(t, http.StatusForbidden, r.Status)
+		assert.True(t, strings.HasPrefix(r.JSON(t)["message"].(string), step.message), "want %q, got %s", step.message, r.Body)
 	}
 	s.SetChannelActive(ch.ID, true)
 	r := call(t, s, "POST", "/v1/widget/messages", ch.WidgetKey, bad)
-	assert.Equal(t, "origin_required", r.json(t)["message"], "7, before 8")
+	assert.Equal(t, "origin_required", r.JSON(t)["message"], "7, before 8")
 	r = call(t, s, "POST", "/v1/widget/messages", ch.WidgetKey, bad, "Origin", munintest.DefaultOrigin)
-	assert.Equal(t, "identity_partial", r.json(t)["message"])
+	assert.Equal(t, "identity_partial", r.JSON(t)["message"])
 	assert.Empty(t, s.Conversations())
 }
 
@@ -338,7 +338,7 @@ func TestVerifiedContactIsMatchedByExternalID(t *testing.T) {
 	for _, session := range []string{"vis_a", "vis_b"} {
 		r := push(t, s, map[string]any{"sessionId": session, "verifiedExternalId": "user-42", "userHash": userHash(secret, "user-42"),
 			"messages": []any{msg("hi")}})
-		require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	}
 	contacts := s.Contacts()
 	require.Len(t, contacts, 1)
@@ -404,20 +404,20 @@ func TestFeedPagesByIngestionWithAnExclusiveCursor(t *testing.T) {
 		pushSession(t, s, "vis_a", batch...)
 	}
 	var page feedPage
-	feed(t, s, "vis_a", "").decode(t, &page)
+	feed(t, s, "vis_a", "").Decode(t, &page)
 	require.Len(t, page.Messages, 100, "the oldest page")
 	assert.True(t, page.HasMore)
 	assert.Equal(t, "m000", page.Messages[0].Body)
 	require.NotNil(t, page.Cursor)
 
 	var next feedPage
-	feed(t, s, "vis_a", "&since="+*page.Cursor).decode(t, &next)
+	feed(t, s, "vis_a", "&since="+*page.Cursor).Decode(t, &next)
 	require.Len(t, next.Messages, 50, "since is exclusive and no row is skipped")
 	assert.Equal(t, "m100", next.Messages[0].Body)
 	assert.False(t, next.HasMore)
 
 	var none feedPage
-	feed(t, s, "vis_a", "&since="+*next.Cursor).decode(t, &none)
+	feed(t, s, "vis_a", "&since="+*next.Cursor).Decode(t, &none)
 	assert.Empty(t, none.Messages)
 }
 
@@ -427,14 +427,14 @@ func TestFeedLabelsEveryAgentRowAsMunin(t *testing.T) {
 	id := pushSession(t, s, "vis_a", msg("hi"))
 	// The bot's own post over REST (§7: labelled ai/Munin too).
 	r := call(t, s, "POST", "/v1/conversations/"+id+"/messages", s.AdminKey(), map[string]any{"body": "Bot here"})
-	require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	call(t, s, "POST", "/v1/conversations/"+id+"/messages", s.AdminKey(), map[string]any{"body": "note", "internal": true})
 	_, err := s.Dashboard().Reply(id, "Sam here")
 	require.NoError(t, err)
 	require.NoError(t, s.Dashboard().Assign(id, s.Dashboard().UserID()))
 
 	var page feedPage
-	feed(t, s, "vis_a", "").decode(t, &page)
+	feed(t, s, "vis_a", "").Decode(t, &page)
 	require.Len(t, page.Messages, 3, "internal notes are never in the feed")
 	assert.Equal(t, "end_user", page.Messages[0].Role)
 	assert.Nil(t, page.Messages[0].AuthorKind)
@@ -456,13 +456,13 @@ func TestFeedReadsTheSessionFromTheHeaderOnly(t *testing.T) {
 	ch := s.Channel()
 	// §0 row 21: a session id in the query is ignored.
 	r := call(t, s, "GET", "/v1/widget/messages?channelId="+ch.ID+"&sessionId=vis_a", ch.WidgetKey, nil, "Origin", munintest.DefaultOrigin)
-	require.Equal(t, http.StatusForbidden, r.status)
-	assert.True(t, strings.HasPrefix(r.json(t)["message"].(string), "invalid_widget_query: "))
+	require.Equal(t, http.StatusForbidden, r.Status)
+	assert.True(t, strings.HasPrefix(r.JSON(t)["message"].(string), "invalid_widget_query: "))
 
 	// An unknown session is an empty page with conversation null.
 	empty := feed(t, s, "vis_nobody", "")
-	require.Equal(t, http.StatusOK, empty.status)
-	assert.JSONEq(t, `{"messages":[],"hasMore":false,"cursor":null,"conversation":null}`, string(empty.body))
+	require.Equal(t, http.StatusOK, empty.Status)
+	assert.JSONEq(t, `{"messages":[],"hasMore":false,"cursor":null,"conversation":null}`, string(empty.Body))
 }
 
 func TestUpdateVisitorSetsTheContact(t *testing.T) {
@@ -472,8 +472,8 @@ func TestUpdateVisitorSetsTheContact(t *testing.T) {
 	pushSession(t, s, "vis_a", msg("hi"))
 	r := call(t, s, "PATCH", "/v1/widget/visitor", ch.WidgetKey,
 		map[string]any{"channelId": ch.ID, "sessionId": "vis_a", "email": "Vita@Example.com", "name": " Vita "}, "Origin", munintest.DefaultOrigin)
-	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
-	got := r.json(t)
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	got := r.JSON(t)
 	assert.Equal(t, "vita@example.com", got["email"])
 	assert.Equal(t, "Vita", got["name"])
 	conv, _ := s.ConversationBySession("vis_a")
@@ -481,8 +481,8 @@ func TestUpdateVisitorSetsTheContact(t *testing.T) {
 
 	missing := call(t, s, "PATCH", "/v1/widget/visitor", ch.WidgetKey,
 		map[string]any{"channelId": ch.ID, "sessionId": "vis_none", "name": "X"}, "Origin", munintest.DefaultOrigin)
-	assert.Equal(t, http.StatusNotFound, missing.status)
-	assert.Equal(t, "session_not_found", missing.json(t)["message"])
+	assert.Equal(t, http.StatusNotFound, missing.Status)
+	assert.Equal(t, "session_not_found", missing.JSON(t)["message"])
 }
 
 func TestIdentifyClaimsTheAnonymousSession(t *testing.T) {
@@ -492,8 +492,8 @@ func TestIdentifyClaimsTheAnonymousSession(t *testing.T) {
 	id := pushSession(t, s, "vis_a", msg("hi"))
 	body := map[string]any{"channelId": ch.ID, "sessionId": "vis_a", "verifiedExternalId": "user-42", "userHash": userHash(ch.IdentitySecret, "user-42")}
 	r := call(t, s, "POST", "/v1/widget/identify", ch.WidgetKey, body, "Origin", munintest.DefaultOrigin)
-	require.Equal(t, http.StatusCreated, r.status, "%s", r.body)
-	got := r.json(t)
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	got := r.JSON(t)
 	assert.Regexp(t, `^eu_`, got["endUserId"])
 	conv, _ := s.Conversation(id)
 	assert.Equal(t, conv.ContactID, got["contactId"])
@@ -502,22 +502,22 @@ func TestIdentifyClaimsTheAnonymousSession(t *testing.T) {
 	// The session is now user-42's: another verified user is refused.
 	body["verifiedExternalId"], body["userHash"] = "user-7", userHash(ch.IdentitySecret, "user-7")
 	r = call(t, s, "POST", "/v1/widget/identify", ch.WidgetKey, body, "Origin", munintest.DefaultOrigin)
-	assert.Equal(t, http.StatusForbidden, r.status)
-	assert.Equal(t, "session_already_claimed", r.json(t)["message"])
+	assert.Equal(t, http.StatusForbidden, r.Status)
+	assert.Equal(t, "session_already_claimed", r.JSON(t)["message"])
 }
 
 func TestWidgetCORS(t *testing.T) {
 	t.Parallel()
 	s := munintest.NewServer(t)
 	pre := call(t, s, "OPTIONS", "/v1/widget/messages", "", nil, "Origin", "https://anything.example", "Access-Control-Request-Method", "POST")
-	assert.Equal(t, http.StatusNoContent, pre.status)
-	assert.Equal(t, "https://anything.example", pre.header.Get("Access-Control-Allow-Origin"))
-	assert.Empty(t, pre.header.Get("X-Request-Id"), "a preflight has no x-request-id (§7)")
+	assert.Equal(t, http.StatusNoContent, pre.Status)
+	assert.Equal(t, "https://anything.example", pre.Header.Get("Access-Control-Allow-Origin"))
+	assert.Empty(t, pre.Header.Get("X-Request-Id"), "a preflight has no x-request-id (§7)")
 
 	// Any Origin is echoed; the allowlist is enforced afterwards.
 	r := call(t, s, "POST", "/v1/widget/messages", s.Channel().WidgetKey, docPush(s.Channel().ID), "Origin", "https://evil.example")
-	assert.Equal(t, http.StatusForbidden, r.status)
-	assert.Equal(t, "https://evil.example", r.header.Get("Access-Control-Allow-Origin"))
+	assert.Equal(t, http.StatusForbidden, r.Status)
+	assert.Equal(t, "https://evil.example", r.Header.Get("Access-Control-Allow-Origin"))
 }
 
 func TestWidgetConversationsListsSessions(t *testing.T) {
@@ -528,11 +528,11 @@ func TestWidgetConversationsListsSessions(t *testing.T) {
 	pushSession(t, s, "vis_b", msg("Other"))
 	r := call(t, s, "GET", "/v1/widget/conversations?channelId="+ch.ID, ch.WidgetKey, nil,
 		"Origin", munintest.DefaultOrigin, "X-Munin-Session-Ids", "vis_a, vis_none")
-	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	var got struct {
 		Conversations []struct{ SessionID, Title, Preview, Status string }
 	}
-	r.decode(t, &got)
+	r.Decode(t, &got)
 	require.Len(t, got.Conversations, 1)
 	assert.Equal(t, "vis_a", got.Conversations[0].SessionID)
 	assert.Equal(t, "First question", got.Conversations[0].Title)
