@@ -196,13 +196,9 @@ func TestServer(t *testing.T) {
 		<-s.Context().Done()
 		workerDone.Store(true)
 	})
-	start := time.Now()
-	s.Close(func() { marked.Store(true) })
+	s.Close(func() { marked.Store(true) }) // returning at all is the check: a held Close hangs the test
 	if !marked.Load() || !workerDone.Load() || s.Context().Err() == nil {
 		t.Fatalf("after Close: marked %v, worker done %v, ctx %v", marked.Load(), workerDone.Load(), s.Context().Err())
-	}
-	if d := time.Since(start); d > 2*time.Second {
-		t.Fatalf("Close took %v", d)
 	}
 	s.Close(func() { t.Error("second Close ran its hook") })
 	if _, err := s.Client().Get(s.URL); err == nil {
