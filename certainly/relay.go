@@ -113,9 +113,8 @@ type RelayConfig struct {
 //     put the bot in listen mode, marks the conversation taken over by a
 //     human, and calls OnClaim;
 //   - a user's message (Handle) goes to OnUserMessage while the
-//     conversation is not the bot's (Pending or Human, as the controller
-//     has it once the message is observed), and is left to the bot
-//     otherwise;
+//     conversation is not the bot's (Pending or Human), and is left to the
+//     bot otherwise;
 //   - Reply sends the agent's message (SendMessage) and slides the grace
 //     period;
 //   - Release gives the conversation back (Takeover) when the agent is done;
@@ -126,9 +125,9 @@ type RelayConfig struct {
 // Messages from the bot or an agent, and unknown payloads, are ignored:
 // they say nothing the Relay acts on. Run (or call Sweep on a timer): the
 // controller applies deadlines lazily, and without a sweep the automatic
-// Takeover waits for the conversation's next event — and a user message
-// that finds the grace period over goes to the bot, which is still in
-// listen mode until that Takeover is made.
+// Takeover waits for the conversation's next event. When that event is a
+// user's message, the bot (still listening) never saw it, so it goes to
+// OnUserMessage as well, while the Relay takes the conversation back.
 //
 // Every hand-back of a conversation the bot listens in gets exactly one
 // Takeover: Release's own, or the automatic one when a grace period ran
@@ -303,9 +302,14 @@ func (r *Relay) handleUserMessage(ctx context.Context, m *Message) error {
 	if err != nil {
 		return fmt.Errorf("certainly: Relay: %w", err)
 	}
-	if tr.To == handoff.Bot {
+	if tr.From == handoff.Bot && tr.To == handoff.Bot {
 		return nil // the bot owns the conversation and answers itself
 	}
+	// From Human or Pending to Bot: the grace period had run out unswept, and
+	// this message is what expired it. Certainly still had the bot listening,
+	// so the bot never saw the message: the agent gets it rather than nobody,
+	// while the Relay takes the conversation back (Reply then returns
+	// ErrBotOwnsConversation; Handover takes it over again).
 	if err := r.onUserMessage(ctx, conv, m); err != nil {
 		return fmt.Errorf("certainly: Relay: OnUserMessage: %w", err)
 	}

@@ -673,3 +673,28 @@ func TestRelayNotMadeByNewRelay(t *testing.T) {
 		assert.NotPanics(t, func() { _ = fmt.Sprint(r) })
 	}
 }
+
+// A grace period that ran out without a sweep: the user's next message
+// arrives through the message webhook (Certainly still has the bot
+// listening, so the bot never sees it). It reaches the agent instead of
+// nobody, and the Relay takes the conversation back.
+func TestRelayUserMessageAfterTheGraceRanOutUnswept(t *testing.T) {
+	t.Parallel()
+	rig := newRelayRig(t, nil)
+	require.NoError(t, rig.handle(filledClaim))
+	rig.clock.Advance(31 * time.Minute)
+
+	require.NoError(t, rig.handle(userMessage))
+	_, forwarded, _, _ := rig.recorded()
+	require.Len(t, forwarded, 1, "the message the listening bot never saw")
+	assert.Equal(t, "Where is my parcel?", forwarded[0].Text)
+
+	assert.Zero(t, rig.sweep(), "the message's own Observe handed back; the sweep only waits for the Takeover")
+	assert.Equal(t, []string{"GET handover", "GET takeover?ClaimEnd=after-handover"}, rig.calls())
+	assert.Equal(t, handoff.Bot, rig.state())
+
+	// From now on the bot answers: the next message is not forwarded.
+	require.NoError(t, rig.handle(userMessage))
+	_, forwarded, _, _ = rig.recorded()
+	assert.Len(t, forwarded, 1)
+}
