@@ -151,7 +151,6 @@ func TestConversationIDInBodyOnly(t *testing.T) {
 // and a 504 too.
 func TestRetriesOnlyWhenSafe(t *testing.T) {
 	t.Parallel()
-	brokenConn := func(*http.Request) (*http.Response, error) { return nil, errors.New("connection reset by peer") }
 	for _, tc := range []struct {
 		name        string
 		first       httpmock.Responder
@@ -164,7 +163,7 @@ func TestRetriesOnlyWhenSafe(t *testing.T) {
 		{name: "dial error", dialErrs: 1, sendRetried: true, closeRetry: true},
 		{name: "502", first: answer(http.StatusBadGateway, `<html>bad gateway</html>`), closeRetry: true},
 		{name: "504", first: answer(http.StatusGatewayTimeout, ``), closeRetry: true},
-		{name: "broken connection", first: brokenConn, closeRetry: true},
+		{name: "broken connection", first: clienttest.BrokenConnection, closeRetry: true},
 		{name: "500", first: answer(http.StatusInternalServerError, `{"code":50000,"message":"boom"}`)},
 		{name: "400", first: answer(http.StatusBadRequest, `{"code":40000,"message":"bad"}`)},
 	} {
@@ -219,20 +218,11 @@ func TestKeyNeverLeaks(t *testing.T) {
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	c := newTestClient(t, m, WithLogger(logger))
 
-	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
-		assert.NotContains(t, fmt.Sprintf(verb, c), testAPIKey, verb)
-		assert.NotContains(t, fmt.Sprintf(verb, *c), testAPIKey, verb)
-	}
+	clienttest.AssertNotPrinted(t, testAPIKey, c, *c)
 	for _, err := range []error{c.Close(t.Context(), docConversation), c.SendMessage(t.Context(), docConversation, "hi")} {
 		require.ErrorIs(t, err, ErrAuthentication)
 		require.ErrorIs(t, err, ErrUnauthorized)
-		for _, verb := range []string{"%v", "%+v", "%#v"} {
-			assert.NotContains(t, fmt.Sprintf(verb, err), testAPIKey, verb)
-		}
-		assert.Contains(t, err.Error(), "[REDACTED]")
-		var apiErr *APIError
-		require.ErrorAs(t, err, &apiErr)
-		assert.NotContains(t, string(apiErr.Body), testAPIKey)
+		clienttest.AssertRedactedError(t, err, testAPIKey)
 	}
 	assert.NotEmpty(t, logs.String())
 	assert.NotContains(t, logs.String(), testAPIKey)

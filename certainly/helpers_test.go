@@ -2,6 +2,8 @@ package certainly
 
 import (
 	"net/http"
+	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,23 +27,19 @@ const (
 )
 
 // docClaim is the claim body of the handover page (certainly-handover-flow.txt,
-// step 1B), verbatim: the ids are placeholders there.
-const docClaim = `{
-    "attachedMedia":"url_to_the_file",
-    "reply":"VarWebhook",
-    "botId":"",
-    "direction":"out",
-    "extractedData":{ },
-    "lastName":"last_name taken from facebook if available",
-    "sessionId":"",
-    "customVariables":{ },
-    "from":"token",
-    "firstName":"first_name taken from facebook if available",
-    "to":"user_id",
-    "replyData":"",
-    "moduleId":"",
-    "botTrainedModelId":""
-    }`
+// step 1B), verbatim: the ids are placeholders there. certainlytest's
+// tests read the same file.
+var docClaim = strings.TrimSuffix(mustReadFile("testdata/handover-claim.json"), "\n")
+
+// mustReadFile returns a test data file's text; a missing file is a broken
+// checkout, not a test failure, so it panics.
+func mustReadFile(name string) string {
+	b, err := os.ReadFile(name)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
 
 // filledClaim is docClaim with the placeholders filled in, as a real
 // deployment sends it, plus a field the page does not document.

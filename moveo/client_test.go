@@ -12,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/botbridge/botbridge/internal/clienttest"
 )
 
 func TestNewClientRefuses(t *testing.T) {
@@ -66,20 +68,11 @@ func TestKeyNeverLeaks(t *testing.T) {
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	c := newTestClient(t, m, WithLogger(logger))
 
-	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
-		assert.NotContains(t, fmt.Sprintf(verb, c), testAPIKey, verb)
-		assert.NotContains(t, fmt.Sprintf(verb, *c), testAPIKey, verb)
-	}
+	clienttest.AssertNotPrinted(t, testAPIKey, c, *c)
 	err := c.MarkRead(t.Context(), testSession)
 	require.ErrorIs(t, err, ErrUnauthorized)
 	assert.Len(t, m.Requests(), 1, "401 is not retried")
-	for _, verb := range []string{"%v", "%+v", "%#v"} {
-		assert.NotContains(t, fmt.Sprintf(verb, err), testAPIKey, verb)
-	}
-	assert.Contains(t, err.Error(), "[REDACTED]")
-	var apiErr *APIError
-	require.ErrorAs(t, err, &apiErr)
-	assert.NotContains(t, string(apiErr.Body), testAPIKey)
+	clienttest.AssertRedactedError(t, err, testAPIKey)
 	assert.NotEmpty(t, logs.String())
 	assert.NotContains(t, logs.String(), testAPIKey)
 }

@@ -2,7 +2,6 @@ package moveo
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"testing"
 
@@ -130,7 +129,6 @@ func TestSendMessageAcceptsOtherAbsoluteURIs(t *testing.T) {
 // it is.
 func TestSendMessageRetriesOnlyWhenSafe(t *testing.T) {
 	t.Parallel()
-	brokenConn := func(*http.Request) (*http.Response, error) { return nil, errors.New("connection reset by peer") }
 	for _, tc := range []struct {
 		name     string
 		first    httpmock.Responder
@@ -144,7 +142,7 @@ func TestSendMessageRetriesOnlyWhenSafe(t *testing.T) {
 		{name: "502 not retried", first: answer(http.StatusBadGateway, `<html>bad gateway</html>`), attempts: 1, wantKind: ErrServer},
 		{name: "504 not retried", first: answer(http.StatusGatewayTimeout, ``), attempts: 1, wantKind: ErrServer},
 		{name: "500 not retried", first: answer(http.StatusInternalServerError, `{"error_code":"internal_error","error_message":"boom"}`), attempts: 1, wantKind: ErrServer},
-		{name: "broken connection not retried", first: brokenConn, attempts: 1, wantKind: nil},
+		{name: "broken connection not retried", first: clienttest.BrokenConnection, attempts: 1, wantKind: nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

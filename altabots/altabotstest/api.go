@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/botbridge/botbridge/altabots"
 	"github.com/botbridge/botbridge/internal/fakeserver"
@@ -240,42 +241,37 @@ func requiredMillis(fields map[string]json.RawMessage, name string) (altabots.Un
 // receiveReply records the desk's reply: the conversation must be open
 // (its first-reply deadline not passed).
 func (s *Server) receiveReply(req served) *apiError {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c := s.convs[req.ConversationID]
-	if c == nil {
-		return badRequest(MessageNotOpen)
-	}
-	now := s.now()
-	s.expireLocked(c, now)
-	if !c.open() {
-		s.notifyLocked()
-		return badRequest(MessageNotOpen)
-	}
-	c.replies = append(c.replies, Reply{Body: req.Body, Timestamp: req.Timestamp, At: now})
-	if c.state == StateEstablishing || c.state == StateWaitingFirstReply {
-		c.state = StateActive
-		c.stopTimerLocked()
-	}
-	s.notifyLocked()
-	return nil
+	return s.onOpen(req.ConversationID, func(c *conversation, now time.Time) {
+		c.replies = append(c.replies, Reply{Body: req.Body, Timestamp: req.Timestamp, At: now})
+		if c.state == StateEstablishing || c.state == StateWaitingFirstReply {
+			c.state = StateActive
+			c.stopTimerLocked()
+		}
+	})
 }
 
 // deskCloses ends an open conversation on the desk's request.
 func (s *Server) deskCloses(req served) *apiError {
+	return s.onOpen(req.ConversationID, func(c *conversation, now time.Time) {
+		c.endLocked(StateClosed, ReasonDesk, now)
+	})
+}
+
+// onOpen runs change on the conversation id under the lock, if it is open
+// once its first-reply deadline has been applied, and tells the waiters.
+func (s *Server) onOpen(id string, change func(c *conversation, now time.Time)) *apiError {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := s.convs[req.ConversationID]
+	c := s.convs[id]
 	if c == nil {
 		return badRequest(MessageNotOpen)
 	}
 	now := s.now()
 	s.expireLocked(c, now)
+	defer s.notifyLocked()
 	if !c.open() {
-		s.notifyLocked()
 		return badRequest(MessageNotOpen)
 	}
-	c.endLocked(StateClosed, ReasonDesk, now)
-	s.notifyLocked()
+	change(c, now)
 	return nil
 }

@@ -9,6 +9,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,23 +20,15 @@ import (
 	"github.com/botbridge/botbridge/certainly/certainlytest"
 )
 
-// docClaim is the claim body of the handover page, step 1B, as printed.
-const docClaim = `{
-"attachedMedia":"url_to_the_file",
-"reply":"VarWebhook",
-"botId":"",
-"direction":"out",
-"extractedData":{ },
-"lastName":"last_name taken from facebook if available",
-"sessionId":"",
-"customVariables":{ },
-"from":"token",
-"firstName":"first_name taken from facebook if available",
-"to":"user_id",
-"replyData":"",
-"moduleId":"",
-"botTrainedModelId":""
-}`
+// docClaim is the claim body of the handover page, step 1B, as printed
+// (the certainly package's tests read the same file).
+var docClaim = func() string {
+	b, err := os.ReadFile("../testdata/handover-claim.json")
+	if err != nil {
+		panic(err)
+	}
+	return strings.TrimSuffix(string(b), "\n")
+}()
 
 // keys returns the top-level keys of a JSON object in order.
 func keys(t *testing.T, body []byte) []string {

@@ -116,3 +116,16 @@ func AssertNotPrinted(t testing.TB, secret string, values ...any) {
 		}
 	}
 }
+
+// AssertRedactedError checks an error from a vendor answer that echoed
+// secret back (as some gateways echo a bad key): it is an *APIError, the
+// secret appears in none of the ways it prints nor in its Body, and its
+// line shows where the secret was cut out ("[REDACTED]").
+func AssertRedactedError(t testing.TB, err error, secret string) {
+	t.Helper()
+	var apiErr *transport.APIError
+	require.ErrorAs(t, err, &apiErr)
+	AssertNotPrinted(t, secret, err)
+	assert.Contains(t, err.Error(), "[REDACTED]")
+	assert.NotContains(t, string(apiErr.Body), secret)
+}
