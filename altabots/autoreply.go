@@ -33,10 +33,11 @@ type pendingReply struct {
 	at   time.Time
 }
 
-// errTooLate is what Hooks.AutoReplied gets for a timer that ran after
-// AltaBots' waiting time (a suspended machine, a clock moved far ahead):
-// the handoff has ended, so nothing is sent.
-var errTooLate = errors.New("altabots: automatic reply not sent: AltaBots' waiting time has passed")
+// ErrAutoReplyTooLate is what Hooks.AutoReplied gets for an automatic reply
+// (WithAutoReply) whose timer ran after AltaBots' waiting time (a
+// suspended machine, a clock moved far ahead): the handoff has ended, so
+// nothing was sent.
+var ErrAutoReplyTooLate = errors.New("altabots: automatic reply not sent: AltaBots' waiting time has passed")
 
 func newAutoReplier(client *Client, text string, after time.Duration, clock Clock,
 	hook func(string, error), logger *slog.Logger,
@@ -117,7 +118,7 @@ func (a *autoReplier) fire(conversationID string, p *pendingReply) {
 	// that is useless, so the send gets the time that is left.
 	ctx, cancel := context.WithTimeout(context.Background(), WaitingTime-a.clock.Now().Sub(p.at))
 	defer cancel()
-	err := errTooLate
+	err := ErrAutoReplyTooLate
 	if ctx.Err() == nil {
 		err = a.client.SendMessage(ctx, conversationID, a.text)
 	}

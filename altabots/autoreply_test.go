@@ -386,5 +386,6 @@ func TestAutoReplyTooLate(t *testing.T) {
 	assert.Empty(t, f.sent())
 	replies := f.autoReplies()
 	require.Len(t, replies, 1)
+	assert.ErrorIs(t, replies[0].err, ErrAutoReplyTooLate)
 	assert.EqualError(t, replies[0].err, "altabots: automatic reply not sent: AltaBots' waiting time has passed")
 }

@@ -146,13 +146,14 @@ type humanClose struct {
 // conversationID (POST /v1/human/message/receive). It is the desk's answer
 // that AltaBots waits for after an establish: a success also tells every
 // Handler whose WithAutoReply uses this client that the conversation has
-// its reply. An empty conversationID or body is refused before sending
+// its reply. An empty or blank conversationID (the handler refuses such an
+// id from AltaBots too) or an empty body is refused before sending
 // with an error matching ErrValidation. See the Client doc for retries and
 // errors.
 func (c *Client) SendMessage(ctx context.Context, conversationID, body string) error {
 	const op = "SendMessage"
 	switch {
-	case conversationID == "":
+	case strings.TrimSpace(conversationID) == "":
 		return &inputError{op: op, field: "conversation_id", problem: "is required"}
 	case body == "":
 		return &inputError{op: op, field: "body", problem: "is required"}
@@ -172,12 +173,12 @@ func (c *Client) SendMessage(ctx context.Context, conversationID, body string) e
 
 // Close closes conversation conversationID from the desk (POST
 // /v1/human/close): the user no longer receives the desk's messages until
-// they ask for a human again. An empty conversationID is refused before
+// they ask for a human again. An empty or blank conversationID is refused before
 // sending with an error matching ErrValidation. Close is retried like an
 // idempotent call; see the Client doc.
 func (c *Client) Close(ctx context.Context, conversationID string) error {
 	switch {
-	case conversationID == "":
+	case strings.TrimSpace(conversationID) == "":
 		return &inputError{op: "Close", field: "conversation_id", problem: "is required"}
 	case !c.built():
 		return errNotBuilt

@@ -123,6 +123,8 @@ func TestClientRefusesInput(t *testing.T) {
 		{"SendMessage without conversation", c.SendMessage(t.Context(), "", "hi"), "altabots: SendMessage: conversation_id is required"},
 		{"SendMessage without body", c.SendMessage(t.Context(), docConversation, ""), "altabots: SendMessage: body is required"},
 		{"Close without conversation", c.Close(t.Context(), ""), "altabots: Close: conversation_id is required"},
+		{"SendMessage to a blank conversation", c.SendMessage(t.Context(), " \t", "hi"), "altabots: SendMessage: conversation_id is required"},
+		{"Close of a blank conversation", c.Close(t.Context(), "  "), "altabots: Close: conversation_id is required"},
 	} {
 		assert.EqualError(t, tc.err, tc.want, tc.name)
 		assert.ErrorIs(t, tc.err, ErrValidation, tc.name)

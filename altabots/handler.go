@@ -396,10 +396,11 @@ func writeAnswer(w http.ResponseWriter, status, code int, message string) {
 
 // DeskError is an error a Desk method returns to choose the answer
 // AltaBots gets, where any other error gets 500 {"code":50000,"message":
-// "desk failed"}. Status is the HTTP status (200–599; another value counts
-// as 500); Code is the answer's code (0 means Status*100 for a status of
-// 300 or more); Message is sent as it is — it must hold nothing secret —
-// and an empty one is the status text. The handler finds a DeskError with
+// "desk failed"}. Status is the HTTP status (200–599 except 204 and 304,
+// which carry no body; another value counts as 500); Code is the answer's
+// code (0 means Status*100 for a status of 300 or more); Message is sent
+// as it is — it must hold nothing secret — and an empty one is the status
+// text. The handler finds a DeskError with
 // errors.As, so it may be wrapped.
 //
 //	return &altabots.DeskError{Status: 503, Message: "no agent is online"}
@@ -418,7 +419,8 @@ func (e *DeskError) Error() string {
 // answer returns what the handler answers for e.
 func (e *DeskError) answer() (status, code int, message string) {
 	status, code, message = e.Status, e.Code, e.Message
-	if status < 200 || status > 599 {
+	if status < 200 || status > 599 || status == http.StatusNoContent || status == http.StatusNotModified {
+		// 204 and 304 carry no body, so they cannot carry {code, message}.
 		return http.StatusInternalServerError, http.StatusInternalServerError * 100, errDeskFailedText
 	}
 	if code == 0 && status >= 300 {

@@ -79,7 +79,8 @@ func (realClock) AfterFunc(d time.Duration, f func()) func() bool { return time.
 
 // Hooks are called as the handler works, so a program can log, count or
 // alert; every field is optional. Hooks run on the request's (or timer's)
-// goroutine and should return quickly.
+// goroutine, so they may be called concurrently, and should return
+// quickly.
 type Hooks struct {
 	// AutoReplied is called after every reply WithAutoReply sent, or tried
 	// to send, with the conversation and the error of Client.SendMessage
@@ -212,7 +213,8 @@ func WithClock(c Clock) HandlerOption {
 // room for a slow network and a retry. The automatic reply itself is
 // bounded by the time left until WaitingTime after the establish, read on
 // the handler's Clock; a timer that runs later than that (a suspended
-// machine) sends nothing and reports an error to Hooks.AutoReplied. text
+// machine) sends nothing and reports ErrAutoReplyTooLate to
+// Hooks.AutoReplied. text
 // must not be empty: something like "Thanks for waiting — an agent will be
 // with you shortly."
 func WithAutoReply(client *Client, text string, after time.Duration) HandlerOption {

@@ -207,6 +207,8 @@ func TestHandlerDeskErrors(t *testing.T) {
 		{"DeskError without message", &DeskError{Status: 429}, 429, 42900, "Too Many Requests"},
 		{"DeskError without status", &DeskError{Message: "oops"}, 500, 50000, "desk failed"},
 		{"DeskError with a 2xx", &DeskError{Status: 202, Code: 1, Message: "queued"}, 202, 1, "queued"},
+		{"DeskError with 204, which has no body", &DeskError{Status: 204}, 500, 50000, "desk failed"},
+		{"DeskError with 304, which has no body", &DeskError{Status: 304, Message: "seen"}, 500, 50000, "desk failed"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

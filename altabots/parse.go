@@ -111,8 +111,13 @@ func jsonKind(t reflect.Type) string {
 	if t == nil {
 		return "of another type"
 	}
-	if t == reflect.TypeFor[UnixMillis]() {
+	switch t {
+	case reflect.TypeFor[UnixMillis]():
 		return "a whole number (milliseconds since the epoch)"
+	case reflect.TypeFor[Message]():
+		// An entry of the establish request's body that is not an
+		// object: encoding/json names the list, not the entry.
+		return "a list of objects"
 	}
 	switch t.Kind() {
 	case reflect.String:

@@ -102,6 +102,7 @@ var establishMutations = []parseCase{
 	{"string timestamp", strings.Replace(docEstablish, `1742265090895`, `"1742265090895"`, 1), "timestamp", "timestamp must be a whole number (milliseconds since the epoch)"},
 	{"fractional timestamp", strings.Replace(docEstablish, `1742265090895`, `1742265090895.5`, 1), "timestamp", "timestamp must be a whole number (milliseconds since the epoch)"},
 	{"body an object", `{"conversation_id":"c1","body":{"text":"hi","message_type":"QUESTION"}}`, "body", "body must be a list"},
+	{"body entry a string", `{"conversation_id":"c1","body":["human service"]}`, "body", "body must be a list of objects"},
 	{"body a string", strings.Replace(strings.Replace(docEstablish, `"body": [`, `"body": "x", "y": [`, 1), `],`, `],`, 1), "body", "body must be a list"},
 	{"message text a number", strings.Replace(docEstablish, `"human service"`, `42`, 1), "body.text", "body.text must be a string"},
 	{"user_info a list", strings.Replace(docEstablish, `"user_info": {`, `"user_info": [], "x": {`, 1), "user_info", "user_info must be an object"},
