@@ -89,8 +89,8 @@
 //
 // The trade-off: once the handler has answered 204, Certainly considers the
 // event delivered. A failure in the worker is the program's to handle —
-// retry it, or keep the queue somewhere durable — since Certainly will not
-// post the event again.
+// retry it, or keep the queue somewhere durable — since the Webhook
+// Builder documents no retries, and after a 2xx none is due.
 //
 // # Who owns the conversation
 //

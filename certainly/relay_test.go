@@ -698,3 +698,20 @@ func TestRelayUserMessageAfterTheGraceRanOutUnswept(t *testing.T) {
 	_, forwarded, _, _ = rig.recorded()
 	assert.Len(t, forwarded, 1)
 }
+
+// Certainly's message bodies carry no id or time, so a user who writes
+// the same thing twice ("ok", "ok") posts two identical bodies, with the
+// same handoff event ID. Both must reach the agent: the ID dedupes the
+// controller's bookkeeping, never the forwarding.
+func TestRelayForwardsARepeatedUserMessage(t *testing.T) {
+	t.Parallel()
+	rig := newRelayRig(t, nil)
+	require.NoError(t, rig.handle(filledClaim))
+	require.NoError(t, rig.handle(userMessage))
+	rig.clock.Advance(time.Minute)
+	require.NoError(t, rig.handle(userMessage))
+	_, forwarded, _, _ := rig.recorded()
+	require.Len(t, forwarded, 2)
+	assert.Equal(t, forwarded[0].Text, forwarded[1].Text)
+	assert.Equal(t, handoff.Human, rig.state())
+}
