@@ -119,7 +119,8 @@ func ParseClaim(body []byte) (*Claim, error) {
 
 // ParseMessage parses a body Certainly posts to the message webhook; the
 // Message doc lists the field names it reads. It needs a non-empty
-// interlocutor string. An error is an *EventError naming the field.
+// interlocutor string, and refuses a bot, user or session id holding a
+// control character. An error is an *EventError naming the field.
 // ParseMessage does not keep body: Raw is a copy.
 func ParseMessage(body []byte) (*Message, error) {
 	data := bytes.Clone(body)
@@ -270,6 +271,13 @@ func (w *payload) message(data []byte) (*Message, error) {
 		sender = w.From
 	}
 	m.UserID = firstText(w.UserID, w.UserIDSnake, sender)
+	// The ids go into Certainly's paths (Relay.Reply, Release): refuse here,
+	// as for a claim, what could never name a bot or a user there.
+	for _, id := range []struct{ field, value string }{{"botId", m.BotID}, {"userId", m.UserID}, {"sessionId", m.SessionID}} {
+		if strings.ContainsFunc(id.value, unicode.IsControl) {
+			return nil, &EventError{Payload: "message", Field: id.field, Reason: "contains a control character"}
+		}
+	}
 	return m, nil
 }
 

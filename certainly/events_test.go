@@ -161,6 +161,10 @@ func TestParseMessageRefuses(t *testing.T) {
 		{"number interlocutor", `{"interlocutor":1}`, "certainly: message: interlocutor: want a string, got number"},
 		{"array", `[]`, "certainly: message: want a JSON object, got array"},
 		{"broken", `{"interlocutor":"user",}`, "certainly: message: invalid JSON"},
+		{"control character in the user", `{"interlocutor":"user","userId":"u\n1"}`, "certainly: message: userId: contains a control character"},
+		{"control character in the sender", `{"interlocutor":"user","from":"u\u0000"}`, "certainly: message: userId: contains a control character"},
+		{"control character in the bot", `{"interlocutor":"user","bot_id":"b\t"}`, "certainly: message: botId: contains a control character"},
+		{"control character in the session", `{"interlocutor":"user","sessionId":"s\r"}`, "certainly: message: sessionId: contains a control character"},
 	} {
 		m, err := ParseMessage([]byte(tt.body))
 		assert.Nil(t, m, tt.name)
