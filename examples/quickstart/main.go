@@ -1,157 +1,121 @@
-// Command quickstart shows botbridge's webhook verification end to end, over
-// real HTTP on 127.0.0.1, with nothing but Go: a Munin-style delivery is
-// signed the way Munin signs it, sent to a handler behind
-// webhookverify.Middleware, accepted, and then a tampered copy and an
-// unsigned one are refused.
-//
-// The full Munin escalation story (visitor, bot, human, grace period) will
-// take this program's place once the munin and handoff packages land.
+// Command quickstart is botbridge in one minute: a website chat bot on
+// Munin hands a visitor over to a human, stays quiet while the human
+// speaks, and takes the conversation back when the human has gone quiet.
 //
 //	go run ./examples/quickstart
+//
+// Everything runs on this machine, over real HTTP on 127.0.0.1, with no
+// account and no network: Munin is munintest, botbridge's fake of it, and
+// the bot is the code in bot.go. The bot does what a real one does:
+//
+//   - it pushes what the visitor says with munin.WidgetClient;
+//   - it answers through the fence of handoff.Controller: Decide, then
+//     generate the reply, then Commit, then post;
+//   - it subscribes to Munin's webhooks through the admin API and serves
+//     them with munin.NewWebhookHandler, which checks X-Munin-Signature
+//     before anything else; munin.HandoffEvent turns each delivery into
+//     what the controller observes;
+//   - it reads the human's reply from the widget feed, as the webhook
+//     carries no message body.
+//
+// Munin keeps a conversation a human replied to for 30 minutes (its claim),
+// and botbridge's grace period matches it. Rather than wait that long, the
+// demo runs both on one clock and moves it forward 30 minutes when the
+// story needs it. Point the same bot at the real Munin with
+// examples/munin-widget-bot.
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
-	"os"
-	"os/signal"
 	"time"
 
-	"github.com/botbridge/botbridge/webhookverify"
+	"github.com/botbridge/botbridge/examples/internal/demo"
+	"github.com/botbridge/botbridge/handoff"
+	"github.com/botbridge/botbridge/munin/munintest"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "quickstart:", err)
-		os.Exit(1)
+func main() { demo.Main("quickstart", run) }
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := demo.Flags("quickstart", "Runs a Munin escalation end to end against a fake Munin: "+
+		"the bot answers, a human takes over, the bot stays quiet, the grace period ends, the bot answers again.", stderr)
+	if err := demo.Parse(fs, args); err != nil {
+		return err
 	}
+	fake, err := munintest.New()
+	if err != nil {
+		return fmt.Errorf("start the fake Munin: %w", err)
+	}
+	defer fake.Close()
+	return story(ctx, fake, stdout)
 }
 
-// demoSecret has the shape of a Munin webhook secret: "whsec_" and 32
-// base64url characters. Munin keys the HMAC with the whole string.
-const demoSecret = "whsec_quickstart-demo-secret-0000000000"
-
-// delivery is a conversation.message.sent delivery as Munin sends it:
-// compact JSON, envelope keys in this order (munin-api-reference.md §3.2).
-const delivery = `{"type":"conversation.message.sent","id":"evt_01quickstart","orgId":"org_demo",` +
-	`"correlationId":null,"createdAt":"2026-07-02T10:00:00.000Z","payload":{"internal":false,` +
-	`"messageId":"msg_42","authorType":"user","conversationId":"conv_7"}}`
-
-// event is the part of a delivery the demo handler reads.
-type event struct {
-	Type    string `json:"type"`
-	Payload struct {
-		ConversationID string `json:"conversationId"`
-		AuthorType     string `json:"authorType"`
-	} `json:"payload"`
-}
-
-func run(ctx context.Context, args []string, stdout io.Writer) error {
-	if len(args) > 0 {
-		return fmt.Errorf("no arguments expected, got %q", args)
-	}
+// story plays the escalation against fake, printing the transcript to out.
+// Every error names the step that failed.
+func story(ctx context.Context, fake *munintest.Server, out io.Writer) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
+	t := demo.NewTranscript(out)
 
-	verifier, err := webhookverify.NewVerifier([][]byte{[]byte(demoSecret)})
+	bot, err := startBot(ctx, fake, t)
 	if err != nil {
 		return err
 	}
+	defer bot.Close()
 
-	// The bot's webhook endpoint: the middleware checks X-Munin-Signature
-	// over the raw bytes before the handler sees anything.
-	received := make(chan event, 1)
-	endpoint := webhookverify.Middleware(verifier, "X-Munin-Signature")(
-		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			var ev event
-			if err := json.NewDecoder(r.Body).Decode(&ev); err != nil {
-				http.Error(w, "bad JSON", http.StatusBadRequest)
-				return
-			}
-			received <- ev
-			w.WriteHeader(http.StatusNoContent)
-		}))
-	mux := http.NewServeMux()
-	mux.Handle("POST /webhooks/munin", endpoint)
+	t.Printf("botbridge quickstart: a website chat bot on Munin hands a visitor to a human and gets the conversation back.\n\n")
+	t.Printf("  Munin (fake, munintest)   %s\n", fake.URL)
+	t.Printf("  the bot's webhook         %s  (subscribed through Munin's API)\n", bot.webhookURL)
+	t.Printf("  grace period              30 minutes after the human's last word (botbridge's default,\n")
+	t.Printf("                            as long as Munin's claim); the demo moves its clock instead of waiting\n\n")
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
+	visitor := func(text string) error {
+		t.Say("visitor", text)
+		return bot.Hear(ctx, text)
+	}
+
+	// 1. The visitor asks; nobody else is there, so the bot answers.
+	if err := visitor("Hi! Where is my order #1042?"); err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	defer srv.Close()
-	url := "http://" + ln.Addr().String() + "/webhooks/munin"
-	fmt.Fprintf(stdout, "bot listening for webhooks at %s\n\n", url)
 
-	send := func(label string, body []byte, signature string) (int, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-		if err != nil {
-			return 0, err
-		}
-		req.Header.Set("Content-Type", "application/json")
-		if signature != "" {
-			req.Header.Set("X-Munin-Signature", signature)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return 0, fmt.Errorf("%s: %w", label, err)
-		}
-		resp.Body.Close()
-		fmt.Fprintf(stdout, "%-34s → %d %s\n", label, resp.StatusCode, http.StatusText(resp.StatusCode))
-		return resp.StatusCode, nil
-	}
-
-	body := []byte(delivery)
-	signature := webhookverify.Sign([]byte(demoSecret), body)
-	fmt.Fprintln(stdout, "Munin signs the raw body: X-Munin-Signature: sha256=<64 hex>")
-
-	status, err := send("signed delivery", body, signature)
-	if err != nil {
+	// 2. The visitor asks for a person: the bot says so and asks Munin for
+	// a human. Until one acts, the bot holds back (pending).
+	if err := visitor("Can I talk to a person, please?"); err != nil {
 		return err
 	}
-	if status != http.StatusNoContent {
-		return fmt.Errorf("signed delivery: want 204, got %d", status)
+
+	// 3. Sam, a human in Munin's dashboard, replies. Munin takes the
+	// conversation over for Sam and delivers signed webhooks to the bot.
+	t.Note("Sam opens the conversation in Munin's dashboard and replies")
+	if _, err := fake.Dashboard().Reply(bot.conversation, "Hi, I'm Sam. I can move the delivery for you: which day suits you?"); err != nil {
+		return fmt.Errorf("dashboard reply: %w", err)
 	}
-	select {
-	case ev := <-received:
-		fmt.Fprintf(stdout, "  handler got %s: conversation %s, author %s\n",
-			ev.Type, ev.Payload.ConversationID, ev.Payload.AuthorType)
-	case <-ctx.Done():
-		return ctx.Err()
+	if err := bot.Sync(ctx); err != nil {
+		return err
 	}
 
-	tampered := bytes.Replace(body, []byte(`"authorType":"user"`), []byte(`"authorType":"agent"`), 1)
-	for _, bad := range []struct {
-		label     string
-		body      []byte
-		signature string
-	}{
-		{"tampered body, original signature", tampered, signature},
-		{"no signature header", body, ""},
-		{"signature from another secret", body, webhookverify.Sign([]byte("whsec_not-the-secret"), body)},
-	} {
-		status, err := send(bad.label, bad.body, bad.signature)
-		if err != nil {
-			return err
-		}
-		if status != http.StatusUnauthorized {
-			return fmt.Errorf("%s: want 401, got %d", bad.label, status)
-		}
+	// 4. The visitor answers Sam. The bot passes the message on to Munin, so
+	// Sam sees it, and stays quiet.
+	if err := visitor("Thursday would be great, thanks!"); err != nil {
+		return err
 	}
-	select {
-	case ev := <-received:
-		return errors.New("the handler ran for a refused request: " + ev.Type)
-	default:
+
+	// 5. Sam goes quiet. Half an hour later the grace period is over, and
+	// so is Munin's claim: neither sends an event.
+	fake.Clock().Advance(handoff.DefaultGrace + time.Minute)
+	t.Note("31 minutes pass without a word from Sam (the demo's clock jumps ahead)")
+
+	// 6. The visitor writes again: the bot owns the conversation and answers.
+	if err := visitor("Hello? Is anyone still there?"); err != nil {
+		return err
 	}
-	fmt.Fprintln(stdout, "\nOK: only the genuine delivery reached the handler.")
+	if !bot.answeredLast {
+		return fmt.Errorf("after the grace period: the bot did not answer")
+	}
+	t.Printf("\nOK: the bot stepped back when Sam spoke, stayed quiet while Sam owned the conversation,\n" +
+		"and answered again once the grace period was over.\n")
 	return nil
 }

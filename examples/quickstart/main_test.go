@@ -1,32 +1,120 @@
 package main
 
 import (
-	"bytes"
 	"context"
+	"io"
+	"net/http"
+	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/botbridge/botbridge/examples/internal/demo"
+	"github.com/botbridge/botbridge/examples/internal/demotest"
+	"github.com/botbridge/botbridge/munin/munintest"
 )
 
-func TestQuickstartRunsOffline(t *testing.T) {
-	t.Parallel()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	var out bytes.Buffer
-	require.NoError(t, run(ctx, nil, &out))
-	got := out.String()
-	assert.Contains(t, got, "signed delivery                    → 204 No Content")
-	assert.Contains(t, got, "handler got conversation.message.sent: conversation conv_7, author user")
-	assert.Contains(t, got, "tampered body, original signature  → 401 Unauthorized")
-	assert.Contains(t, got, "no signature header                → 401 Unauthorized")
-	assert.Contains(t, got, "signature from another secret      → 401 Unauthorized")
-	assert.Contains(t, got, "OK: only the genuine delivery reached the handler.")
-	assert.NotContains(t, got, demoSecret)
+// assertInOrder checks that each of lines appears in out after the one
+// before it.
+func assertInOrder(t *testing.T, out string, lines ...string) {
+	t.Helper()
+	rest := out
+	for _, line := range lines {
+		i := strings.Index(rest, line)
+		if !assert.GreaterOrEqual(t, i, 0, "missing, or out of order: %q\nin:\n%s", line, out) {
+			return
+		}
+		rest = rest[i+len(line):]
+	}
 }
 
-func TestQuickstartRejectsArguments(t *testing.T) {
+func TestQuickstartTellsTheEscalationStory(t *testing.T) {
 	t.Parallel()
-	assert.ErrorContains(t, run(context.Background(), []string{"-x"}, &bytes.Buffer{}), "no arguments expected")
+	out := demotest.Run(t, run)
+	assertInOrder(t, out,
+		"grace period              30 minutes after the human's last word",
+		"visitor   › Hi! Where is my order #1042?",
+		"bot       › Order #1042 left our warehouse yesterday",
+		"visitor   › Can I talk to a person, please?",
+		"bot       › Of course. I've asked a colleague to join",
+		"· the bot asks Munin for a human",
+		"· signed webhooks, verified (X-Munin-Signature): conversation.handover_requested\n",
+		"·   → owner pending (handoff pending), until ",
+		"· Sam opens the conversation in Munin's dashboard and replies",
+		"· signed webhooks, verified (X-Munin-Signature): conversation.message.sent, conversation.taken_over\n",
+		"·   → owner human (taken over), until ",
+		"Sam       › Hi, I'm Sam. I can move the delivery for you",
+		"visitor   › Thursday would be great, thanks!",
+		"· the bot stays quiet: owner human (taken over), until ",
+		"· 31 minutes pass without a word from Sam",
+		"visitor   › Hello? Is anyone still there?",
+		"· the bot may answer again: owner bot (grace period over)\n",
+		"bot       › Sorry for the wait!",
+		"OK: the bot stepped back when Sam spoke",
+	)
+	assert.Equal(t, 3, strings.Count(out, "bot       › "), "the bot answers exactly three times:\n%s", out)
+}
+
+// TestQuickstartShowsWhatItTalksTo runs the story against a fake the test
+// keeps, to check what really reached Munin, and that no key was printed.
+func TestQuickstartShowsWhatItTalksTo(t *testing.T) {
+	t.Parallel()
+	fake := munintest.NewServer(t)
+	var out strings.Builder
+	require.NoError(t, story(t.Context(), fake, &out))
+
+	convs := fake.Conversations()
+	require.Len(t, convs, 1)
+	var bodies []string
+	for _, m := range convs[0].PublicMessages() {
+		bodies = append(bodies, m.AuthorType+": "+m.Body)
+	}
+	assert.Equal(t, []string{
+		"end_user: Hi! Where is my order #1042?",
+		"agent: Order #1042 left our warehouse yesterday and should arrive on Friday.",
+		"end_user: Can I talk to a person, please?",
+		"agent: Of course. I've asked a colleague to join; they'll be with you shortly.",
+		"user: Hi, I'm Sam. I can move the delivery for you: which day suits you?",
+		"end_user: Thursday would be great, thanks!",
+		"end_user: Hello? Is anyone still there?",
+		"agent: Sorry for the wait! Sam has stepped away; I'm here. How can I help?",
+	}, bodies, "the bot never posted while Sam owned the conversation")
+
+	for _, d := range fake.Deliveries() {
+		assert.Equal(t, "delivered", d.Status, "%s: %s", d.EventType, d.Error)
+		assert.Equal(t, 1, d.Attempt, "%s was accepted at once", d.EventType)
+	}
+	for _, secret := range []string{fake.AdminKey(), fake.Channel().WidgetKey, "whsec_"} {
+		assert.NotContains(t, out.String(), secret)
+	}
+}
+
+func TestQuickstartNamesTheStepThatFailed(t *testing.T) {
+	t.Parallel()
+	fake := munintest.NewServer(t)
+	fake.FailNext("POST /v1/conversations/:id/request-handover", http.StatusForbidden, 1)
+	var out strings.Builder
+	err := story(t.Context(), fake, &out)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "request a human: ")
+	assert.Contains(t, err.Error(), "403")
+	assert.NotContains(t, err.Error(), fake.AdminKey())
+}
+
+func TestQuickstartStopsWhenInterrupted(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, _, err := demotest.RunErr(t, func(_ context.Context, args []string, stdout, stderr io.Writer) error {
+		return run(ctx, args, stdout, stderr)
+	})
+	require.ErrorIs(t, err, context.Canceled)
+}
+
+func TestQuickstartRefusesArguments(t *testing.T) {
+	t.Parallel()
+	_, stderr, err := demotest.RunErr(t, run, "now")
+	require.ErrorIs(t, err, demo.ErrUsage)
+	assert.Contains(t, stderr, "usage: go run ./examples/quickstart")
 }
