@@ -50,7 +50,7 @@ func TestQuickstartTellsTheEscalationStory(t *testing.T) {
 		"· 31 minutes pass without a word from Sam",
 		"visitor   › Hello? Is anyone still there?",
 		"· the bot may answer again: owner bot (grace period over)\n",
-		"bot       › Sorry for the wait!",
+		"bot       › Sorry for the wait! I'm here.",
 		"OK: the bot stepped back when Sam spoke",
 	)
 	assert.Equal(t, 3, strings.Count(out, "bot       › "), "the bot answers exactly three times:\n%s", out)
@@ -78,7 +78,7 @@ func TestQuickstartShowsWhatItTalksTo(t *testing.T) {
 		"user: Hi, I'm Sam. I can move the delivery for you: which day suits you?",
 		"end_user: Thursday would be great, thanks!",
 		"end_user: Hello? Is anyone still there?",
-		"agent: Sorry for the wait! Sam has stepped away; I'm here. How can I help?",
+		"agent: Sorry for the wait! I'm here. How can I help?",
 	}, bodies, "the bot never posted while Sam owned the conversation")
 
 	for _, d := range fake.Deliveries() {

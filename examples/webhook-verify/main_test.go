@@ -1,13 +1,9 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"io"
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -35,47 +31,12 @@ func TestSelfTestShowsEachSchemeRefusingForgeries(t *testing.T) {
 	assert.NotContains(t, out, "whsec_")
 }
 
-// lineWaiter is a writer that tells when a line containing a string was
-// written, so a test can act once a server is up without sleeping.
-type lineWaiter struct {
-	mu    sync.Mutex
-	buf   bytes.Buffer
-	want  string
-	ready chan string
-}
-
-func (w *lineWaiter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.buf.Write(p)
-	if w.want != "" && strings.Contains(w.buf.String(), w.want) {
-		w.want = ""
-		w.ready <- w.buf.String()
-	}
-	return len(p), nil
-}
-
-func (w *lineWaiter) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.String()
-}
-
 func TestServeVerifiesWithTheSecretsFromTheEnvironment(t *testing.T) {
 	const muninSecret, moveoSecret = "whsec_from-the-environment-0000000000", "moveo-secret-from-the-environment"
 	t.Setenv("MUNIN_WEBHOOK_SECRET", muninSecret)
 	t.Setenv("MOVEO_WEBHOOK_SECRET", moveoSecret)
-	out := &lineWaiter{want: "serving until Ctrl-C", ready: make(chan string, 1)}
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"-serve", "-addr", "127.0.0.1:0"}, out, io.Discard) }()
-
-	var banner string
-	select {
-	case banner = <-out.ready:
-	case err := <-done:
-		t.Fatalf("run ended early: %v\n%s", err, out.String())
-	}
+	srv := demotest.Start(t, run, "serving until Ctrl-C", "-serve", "-addr", "127.0.0.1:0")
+	banner := srv.Output()
 	url := func(path string) string {
 		m := regexp.MustCompile(`POST (http://\S+` + path + `)`).FindStringSubmatch(banner)
 		require.NotNil(t, m, banner)
@@ -93,11 +54,11 @@ func TestServeVerifiesWithTheSecretsFromTheEnvironment(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusUnauthorized, status)
 
-	cancel()
-	require.NoError(t, <-done)
-	assert.Equal(t, 2, strings.Count(out.String(), "verified delivery, 35 bytes"), out.String())
-	assert.NotContains(t, out.String(), muninSecret)
-	assert.NotContains(t, out.String(), moveoSecret)
+	require.NoError(t, srv.Stop())
+	out := srv.Output()
+	assert.Equal(t, 2, strings.Count(out, "verified delivery, 35 bytes"), out)
+	assert.NotContains(t, out, muninSecret)
+	assert.NotContains(t, out, moveoSecret)
 }
 
 func TestServeNeedsASecret(t *testing.T) {

@@ -43,16 +43,66 @@ func RunErr(t testing.TB, run demo.Run, args ...string) (stdout, stderr string, 
 type buffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
+	// seen is closed once what was written contains watch.
+	watch string
+	seen  chan struct{}
 }
 
 func (b *buffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.b.Write(p)
+	n, err := b.b.Write(p)
+	if b.watch != "" && bytes.Contains(b.b.Bytes(), []byte(b.watch)) {
+		b.watch = ""
+		close(b.seen)
+	}
+	return n, err
 }
 
 func (b *buffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
+}
+
+// Running is a program that [Start] started and that serves until stopped.
+type Running struct {
+	out    *buffer
+	stderr *buffer
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// Start runs run with args in the background and returns once it printed a
+// line containing ready, such as "serving until Ctrl-C": its servers are up.
+// It fails the test if run returns before that, or after [Timeout]. The
+// run is stopped when the test ends, if Stop was not called before.
+func Start(t testing.TB, run demo.Run, ready string, args ...string) *Running {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), Timeout)
+	r := &Running{out: &buffer{watch: ready, seen: make(chan struct{})}, stderr: &buffer{}, cancel: cancel, done: make(chan error, 1)}
+	go func() { r.done <- run(ctx, args, r.out, r.stderr) }()
+	t.Cleanup(func() { _ = r.Stop() })
+	select {
+	case <-r.out.seen:
+		return r
+	case err := <-r.done:
+		r.done <- err
+		t.Fatalf("run %q ended before printing %q: %v\n--- stdout:\n%s\n--- stderr:\n%s", args, ready, err, r.out, r.stderr)
+	case <-ctx.Done():
+		t.Fatalf("run %q did not print %q within %v\n--- stdout:\n%s", args, ready, Timeout, r.out)
+	}
+	return nil
+}
+
+// Output returns what the program printed to stdout so far.
+func (r *Running) Output() string { return r.out.String() }
+
+// Stop cancels the program's context and returns its error once it has
+// returned. Calling it again returns the same error.
+func (r *Running) Stop() error {
+	r.cancel()
+	err := <-r.done
+	r.done <- err
+	return err
 }
