@@ -1,0 +1,131 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/botbridge/botbridge/examples/internal/widgetbot"
+	"github.com/botbridge/botbridge/munin/munintest"
+)
+
+// chatRequest is what the widget posts to /chat.
+type chatRequest struct {
+	Session string `json:"session"`
+	Text    string `json:"text"`
+}
+
+// chatAnswer is /chat's answer: the bot's reply, or why there is none.
+type chatAnswer struct {
+	Conversation string `json:"conversation"`
+	// Reply is the bot's answer; empty when it stayed quiet.
+	Reply string `json:"reply,omitempty"`
+	// Owner is who owns the conversation: "bot", "pending" or "human";
+	// Reason says why, and Until when that ends by itself.
+	Owner  string     `json:"owner"`
+	Reason string     `json:"reason"`
+	Until  *time.Time `json:"until,omitempty"`
+	// Dropped is true when a human wrote while the reply was being made.
+	Dropped bool `json:"dropped,omitempty"`
+	// HandoverRequested is true when the bot asked Munin for a human.
+	HandoverRequested bool `json:"handoverRequested,omitempty"`
+}
+
+// humanMessage is one message of a Munin human, for GET /chat/{session}.
+type humanMessage struct {
+	From string    `json:"from"`
+	Text string    `json:"text"`
+	At   time.Time `json:"at"`
+}
+
+// newService is the service's HTTP API. fake, when not nil, adds
+// POST /demo/human, where a Munin human replies in a session.
+func newService(bot *widgetbot.Bot, webhooks http.Handler, fake *munintest.Server, logw io.Writer) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("POST /webhooks/munin", webhooks)
+
+	mux.HandleFunc("POST /chat", func(w http.ResponseWriter, r *http.Request) {
+		var req chatRequest
+		if !decode(w, r, &req) {
+			return
+		}
+		a, err := bot.Hear(r.Context(), req.Session, req.Text)
+		if err != nil {
+			fail(w, logw, "chat", err)
+			return
+		}
+		ans := chatAnswer{Conversation: a.Conversation, Reply: a.Reply, Owner: a.Decision.State.String(),
+			Reason: a.Decision.Reason.String(), Dropped: a.Dropped, HandoverRequested: a.HandoverRequested}
+		if !a.Decision.Until.IsZero() {
+			ans.Until = &a.Decision.Until
+		}
+		reply(w, http.StatusOK, ans)
+	})
+
+	mux.HandleFunc("GET /chat/{session}", func(w http.ResponseWriter, r *http.Request) {
+		msgs, err := bot.HumanReplies(r.Context(), r.PathValue("session"))
+		if err != nil {
+			fail(w, logw, "read human replies", err)
+			return
+		}
+		out := []humanMessage{}
+		for _, m := range msgs {
+			out = append(out, humanMessage{From: m.AuthorName, Text: m.Body, At: m.At})
+		}
+		reply(w, http.StatusOK, map[string]any{"messages": out})
+	})
+
+	if fake != nil {
+		mux.HandleFunc("POST /demo/human", func(w http.ResponseWriter, r *http.Request) {
+			var req chatRequest
+			if !decode(w, r, &req) {
+				return
+			}
+			conv, ok := fake.ConversationBySession(req.Session)
+			if !ok {
+				reply(w, http.StatusNotFound, map[string]string{"error": "no conversation for session " + req.Session})
+				return
+			}
+			if _, err := fake.Dashboard().Reply(conv.ID, req.Text); err != nil {
+				fail(w, logw, "dashboard reply", err)
+				return
+			}
+			w.WriteHeader(http.StatusNoContent)
+		})
+	}
+	return mux
+}
+
+// decode reads a {"session","text"} body, or answers 400 naming what is
+// wrong.
+func decode(w http.ResponseWriter, r *http.Request, req *chatRequest) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := json.NewDecoder(r.Body).Decode(req); err != nil {
+		reply(w, http.StatusBadRequest, map[string]string{"error": "body: want JSON {\"session\":…,\"text\":…}: " + err.Error()})
+		return false
+	}
+	req.Session, req.Text = strings.TrimSpace(req.Session), strings.TrimSpace(req.Text)
+	for _, f := range []struct{ name, value string }{{"session", req.Session}, {"text", req.Text}} {
+		if f.value == "" {
+			reply(w, http.StatusBadRequest, map[string]string{"error": f.name + " is required"})
+			return false
+		}
+	}
+	return true
+}
+
+// fail logs err and answers 502: the service is up, Munin or the store
+// is not.
+func fail(w http.ResponseWriter, logw io.Writer, what string, err error) {
+	fmt.Fprintf(logw, "munin-widget-bot: %s: %v\n", what, err)
+	reply(w, http.StatusBadGateway, map[string]string{"error": what + " failed"})
+}
+
+func reply(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
