@@ -96,7 +96,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	// The webhook endpoint is served before its handler exists: Munin
 	// needs its URL to create the subscription that returns the secret.
-	endpoint := &widgetbot.Endpoint{}
+	endpoint := &demo.Late{}
 	srv, err := demo.Serve(ctx, c.addr, newService(bot, endpoint, m.fake, stderr))
 	if err != nil {
 		return err

@@ -23,20 +23,6 @@ import (
 	"github.com/botbridge/botbridge/munin/munintest"
 )
 
-// assertInOrder checks that each of lines appears in out after the one
-// before it.
-func assertInOrder(t *testing.T, out string, lines ...string) {
-	t.Helper()
-	rest := out
-	for _, line := range lines {
-		i := strings.Index(rest, line)
-		if !assert.GreaterOrEqual(t, i, 0, "missing, or out of order: %q\nin:\n%s", line, out) {
-			return
-		}
-		rest = rest[i+len(line):]
-	}
-}
-
 var story = []string{
 	"visitor   › Hi! Where is my order #1042?",
 	"· POST /chat → reply, owner bot (no handoff)",
@@ -58,13 +44,13 @@ var story = []string{
 
 func TestScriptedVisitor(t *testing.T) {
 	t.Parallel()
-	assertInOrder(t, demotest.Run(t, run), story...)
+	demotest.InOrder(t, demotest.Run(t, run), story...)
 }
 
 func TestScriptedVisitorOnRedis(t *testing.T) {
 	t.Parallel()
 	mr := miniredis.RunT(t)
-	assertInOrder(t, demotest.Run(t, run, "-redis", mr.Addr()), story...)
+	demotest.InOrder(t, demotest.Run(t, run, "-redis", mr.Addr()), story...)
 	keys := mr.Keys()
 	require.Len(t, keys, 1, "one conversation's record")
 	assert.True(t, strings.HasPrefix(keys[0], "botbridge:handoff:{"), keys[0])

@@ -195,7 +195,7 @@ func connect(ctx context.Context, fake *munintest.Server) (*demoBot, error) {
 		return nil, err
 	}
 
-	var endpoint widgetbot.Endpoint
+	var endpoint demo.Late
 	mux := http.NewServeMux()
 	mux.Handle("POST /webhooks/munin", &endpoint)
 	if b.hooks, err = demo.Serve(ctx, "", mux); err != nil {

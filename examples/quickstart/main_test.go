@@ -15,24 +15,10 @@ import (
 	"github.com/botbridge/botbridge/munin/munintest"
 )
 
-// assertInOrder checks that each of lines appears in out after the one
-// before it.
-func assertInOrder(t *testing.T, out string, lines ...string) {
-	t.Helper()
-	rest := out
-	for _, line := range lines {
-		i := strings.Index(rest, line)
-		if !assert.GreaterOrEqual(t, i, 0, "missing, or out of order: %q\nin:\n%s", line, out) {
-			return
-		}
-		rest = rest[i+len(line):]
-	}
-}
-
 func TestQuickstartTellsTheEscalationStory(t *testing.T) {
 	t.Parallel()
 	out := demotest.Run(t, run)
-	assertInOrder(t, out,
+	demotest.InOrder(t, out,
 		"grace period              30 minutes after the human's last word",
 		"visitor   › Hi! Where is my order #1042?",
 		"bot       › Order #1042 left our warehouse yesterday",

@@ -236,3 +236,32 @@ func Lines(ctx context.Context, path string, script []string) (next func() (stri
 	}
 	return next, closeFn, nil
 }
+
+// Late is an http.Handler that can be served before the handler it hands
+// requests to exists, as when a vendor must know a webhook's URL to create
+// the subscription that returns the secret the handler needs. Until Set,
+// it answers 503 with Retry-After, which the vendors retry.
+type Late struct {
+	mu sync.RWMutex
+	h  http.Handler
+}
+
+// Set makes h serve the requests.
+func (l *Late) Set(h http.Handler) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.h = h
+}
+
+// ServeHTTP implements http.Handler.
+func (l *Late) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	l.mu.RLock()
+	h := l.h
+	l.mu.RUnlock()
+	if h == nil {
+		w.Header().Set("Retry-After", "1")
+		http.Error(w, "not ready", http.StatusServiceUnavailable)
+		return
+	}
+	h.ServeHTTP(w, r)
+}

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -144,4 +145,18 @@ func TestLinesEndsWithTheContext(t *testing.T) {
 	cancel()
 	_, err = next()
 	assert.ErrorIs(t, err, context.Canceled)
+}
+
+func TestLateAnswers503UntilSet(t *testing.T) {
+	t.Parallel()
+	var e demo.Late
+	w := httptest.NewRecorder()
+	e.ServeHTTP(w, httptest.NewRequest("POST", "/webhooks/munin", nil))
+	assert.Equal(t, http.StatusServiceUnavailable, w.Code, "the vendors retry a 503")
+	assert.Equal(t, "1", w.Header().Get("Retry-After"))
+
+	e.Set(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	w = httptest.NewRecorder()
+	e.ServeHTTP(w, httptest.NewRequest("POST", "/webhooks/munin", nil))
+	assert.Equal(t, http.StatusNoContent, w.Code)
 }

@@ -5,6 +5,7 @@ package demotest
 import (
 	"bytes"
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -105,4 +106,19 @@ func (r *Running) Stop() error {
 	err := <-r.done
 	r.done <- err
 	return err
+}
+
+// InOrder checks that each of lines appears in out, each after the one
+// before it, and reports the first that does not, with the whole output.
+func InOrder(t testing.TB, out string, lines ...string) {
+	t.Helper()
+	rest := out
+	for _, line := range lines {
+		i := strings.Index(rest, line)
+		if i < 0 {
+			t.Errorf("missing, or out of order: %q\nin:\n%s", line, out)
+			return
+		}
+		rest = rest[i+len(line):]
+	}
 }

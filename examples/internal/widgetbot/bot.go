@@ -214,31 +214,3 @@ func (b *Bot) Subscribe(ctx context.Context, url string, opts ...munin.WebhookOp
 	}
 	return b.Handler(sub.Secret.Value(), opts...)
 }
-
-// Endpoint is a webhook endpoint that can be served before its handler
-// exists: Munin needs the URL to create the subscription that returns the
-// secret the handler needs. Until Set, it answers 503, which Munin retries.
-type Endpoint struct {
-	mu sync.RWMutex
-	h  http.Handler
-}
-
-// Set makes h serve the endpoint.
-func (e *Endpoint) Set(h http.Handler) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.h = h
-}
-
-// ServeHTTP implements http.Handler.
-func (e *Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	e.mu.RLock()
-	h := e.h
-	e.mu.RUnlock()
-	if h == nil {
-		w.Header().Set("Retry-After", "1")
-		http.Error(w, "not ready", http.StatusServiceUnavailable)
-		return
-	}
-	h.ServeHTTP(w, r)
-}

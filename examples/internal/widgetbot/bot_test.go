@@ -2,8 +2,6 @@ package widgetbot_test
 
 import (
 	"context"
-	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -68,20 +66,6 @@ func TestReplyMadeWhileAHumanWroteIsDropped(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, a.Decision.Allow)
 	assert.Equal(t, handoff.Human, a.Decision.State, "the human owns it now")
-}
-
-func TestEndpointAnswers503UntilSet(t *testing.T) {
-	t.Parallel()
-	var e widgetbot.Endpoint
-	w := httptest.NewRecorder()
-	e.ServeHTTP(w, httptest.NewRequest("POST", "/webhooks/munin", nil))
-	assert.Equal(t, http.StatusServiceUnavailable, w.Code, "Munin retries a 503")
-	assert.Equal(t, "1", w.Header().Get("Retry-After"))
-
-	e.Set(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
-	w = httptest.NewRecorder()
-	e.ServeHTTP(w, httptest.NewRequest("POST", "/webhooks/munin", nil))
-	assert.Equal(t, http.StatusNoContent, w.Code)
 }
 
 func TestNewNeedsItsParts(t *testing.T) {
