@@ -112,6 +112,7 @@ func TestRealAltaBots(t *testing.T) {
 	replies, err := fake.WaitReplies(ctx, conv.ID, 1)
 	require.NoError(t, err)
 	assert.Equal(t, "Hello Ann, Dana here.", replies[0].Body, "the operator's line, not the automatic reply")
+	srv.WaitFor(t, "operator  › Hello Ann, Dana here.")
 	require.NoError(t, fake.UserCloses(ctx, conv.ID))
 
 	require.NoError(t, srv.Stop())

@@ -5,6 +5,7 @@ package demotest
 import (
 	"bytes"
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -40,24 +41,44 @@ func RunErr(t testing.TB, run demo.Run, args ...string) (stdout, stderr string, 
 }
 
 // buffer is a bytes.Buffer that goroutines the program started, such as
-// an HTTP handler logging to stderr, may write to concurrently.
+// an HTTP handler logging to stderr, may write to concurrently, and that
+// tells waiters when what was written contains their text.
 type buffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-	// seen is closed once what was written contains watch.
-	watch string
-	seen  chan struct{}
+	mu      sync.Mutex
+	b       bytes.Buffer
+	waiters []waiter
+}
+
+type waiter struct {
+	text string
+	seen chan struct{}
 }
 
 func (b *buffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	n, err := b.b.Write(p)
-	if b.watch != "" && bytes.Contains(b.b.Bytes(), []byte(b.watch)) {
-		b.watch = ""
-		close(b.seen)
-	}
+	b.waiters = slices.DeleteFunc(b.waiters, func(w waiter) bool {
+		if bytes.Contains(b.b.Bytes(), []byte(w.text)) {
+			close(w.seen)
+			return true
+		}
+		return false
+	})
 	return n, err
+}
+
+// seen returns a channel closed once what was written contains text.
+func (b *buffer) seen(text string) <-chan struct{} {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	w := waiter{text: text, seen: make(chan struct{})}
+	if bytes.Contains(b.b.Bytes(), []byte(text)) {
+		close(w.seen)
+	} else {
+		b.waiters = append(b.waiters, w)
+	}
+	return w.seen
 }
 
 func (b *buffer) String() string {
@@ -78,22 +99,39 @@ type Running struct {
 // line containing ready, such as "serving until Ctrl-C": its servers are up.
 // It fails the test if run returns before that, or after [Timeout]. The
 // run is stopped when the test ends, if Stop was not called before.
-func Start(t testing.TB, run demo.Run, ready string, args ...string) *Running {
+func Start(t testing.TB, run demo.Run, readyLine string, args ...string) *Running {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), Timeout)
-	r := &Running{out: &buffer{watch: ready, seen: make(chan struct{})}, stderr: &buffer{}, cancel: cancel, done: make(chan error, 1)}
+	r := &Running{out: &buffer{}, stderr: &buffer{}, cancel: cancel, done: make(chan error, 1)}
+	ready := r.out.seen(readyLine)
 	go func() { r.done <- run(ctx, args, r.out, r.stderr) }()
 	t.Cleanup(func() { _ = r.Stop() })
 	select {
-	case <-r.out.seen:
+	case <-ready:
 		return r
 	case err := <-r.done:
 		r.done <- err
-		t.Fatalf("run %q ended before printing %q: %v\n--- stdout:\n%s\n--- stderr:\n%s", args, ready, err, r.out, r.stderr)
+		t.Fatalf("run %q ended before printing %q: %v\n--- stdout:\n%s\n--- stderr:\n%s", args, readyLine, err, r.out, r.stderr)
 	case <-ctx.Done():
-		t.Fatalf("run %q did not print %q within %v\n--- stdout:\n%s", args, ready, Timeout, r.out)
+		t.Fatalf("run %q did not print %q within %v\n--- stdout:\n%s", args, readyLine, Timeout, r.out)
 	}
 	return nil
+}
+
+// WaitFor waits until the program has printed text to stdout, and fails
+// the test if it does not within [Timeout] or returns first.
+func (r *Running) WaitFor(t testing.TB, text string) {
+	t.Helper()
+	timer := time.NewTimer(Timeout)
+	defer timer.Stop()
+	select {
+	case <-r.out.seen(text):
+	case err := <-r.done:
+		r.done <- err
+		t.Fatalf("the program returned before printing %q: %v\n--- stdout:\n%s", text, err, r.out)
+	case <-timer.C:
+		t.Fatalf("the program did not print %q within %v\n--- stdout:\n%s", text, Timeout, r.out)
+	}
 }
 
 // Output returns what the program printed to stdout so far.
