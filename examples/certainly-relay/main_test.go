@@ -1,0 +1,132 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/botbridge/botbridge/certainly/certainlytest"
+	"github.com/botbridge/botbridge/examples/internal/demo"
+	"github.com/botbridge/botbridge/examples/internal/demotest"
+)
+
+func TestOfflineRelay(t *testing.T) {
+	t.Parallel()
+	out := demotest.Run(t, run)
+	demotest.InOrder(t, out,
+		"user      › Where is my parcel?",
+		"bot       › Let me look… it is on its way.",
+		"user      › Can I talk to a person?",
+		"wants a human; the bot is in listen mode (Handover)",
+		"· Certainly's bot is in listen mode",
+		"user      › It was due yesterday.",
+		"· message webhook: relayed to the agent (the bot stays quiet)",
+		"agent     › Hi, I'm Sam from support.",
+		"user      › Great, thanks!",
+		"· message webhook: relayed to the agent",
+		`· the agent gave the conversation back to the bot (Takeover, ClaimEnd "agent-done")`,
+		"· Certainly's bot is in normal mode",
+		"user      › Can I change the address?",
+		"bot       › Yes: open your order and choose Change address.",
+		"2. The user asks again; the agent says nothing",
+		"· Certainly's bot is in listen mode",
+		"· 31 minutes pass without a word from the agent",
+		"· the agent's grace period ran out: the relay gave web-user-42 back to the bot (Takeover)",
+		"· Certainly's bot is in normal mode",
+		"user      › Hello?",
+		"bot       › I'm the shop's bot.",
+		`OK: two handovers; Certainly saw 1 agent message(s) and takeovers with ClaimEnd ["agent-done" "agent-timeout"].`,
+	)
+	assert.NotContains(t, out, "webhook-token-for-the-offline-demo")
+}
+
+// An agent who never releases: both handovers end by the grace period.
+func TestSilentAgent(t *testing.T) {
+	t.Parallel()
+	out := demotest.Run(t, run, "-script", "testdata/silent-agent.txt")
+	demotest.InOrder(t, out,
+		"agent     › Sam here. Checking with the courier now.",
+		"user      › Great, thanks!",
+		"· the agent has nothing more to say",
+		"· 31 minutes pass without a word from the agent",
+		"· the agent's grace period ran out",
+		"· Certainly's bot is in normal mode",
+		"bot       › Yes: open your order and choose Change address.",
+		`takeovers with ClaimEnd ["agent-timeout" "agent-timeout"]`,
+	)
+}
+
+// TestRealCertainly serves the relay as for the real Certainly — tokens
+// from the environment, the agent at the terminal — with certainlytest
+// standing in for it.
+func TestRealCertainly(t *testing.T) {
+	const webhookToken = "webhook-token-from-the-environment"
+	var program demo.Late
+	proxy := httptest.NewServer(&program)
+	t.Cleanup(proxy.Close)
+	fake := certainlytest.NewServer(t, certainlytest.WithWebhooks(proxy.URL+"/certainly/claim",
+		proxy.URL+"/certainly/messages", certainlytest.BearerAuth(webhookToken)))
+	t.Setenv("CERTAINLY_TOKEN", fake.Token())
+	t.Setenv("CERTAINLY_WEBHOOK_TOKEN", webhookToken)
+	typed, typing := io.Pipe()
+	stdin := demo.Stdin
+	t.Cleanup(func() { demo.Stdin = stdin; typing.Close() })
+	demo.Stdin = typed
+
+	srv := demotest.Start(t, run, "serving until Ctrl-C", "-serve", "-addr", "127.0.0.1:0", "-base-url", fake.URL)
+	m := regexp.MustCompile(`certainly-relay at (http://\S+);`).FindStringSubmatch(srv.Output())
+	require.NotNil(t, m, srv.Output())
+	target, err := url.Parse(m[1])
+	require.NoError(t, err)
+	program.Set(httputil.NewSingleHostReverseProxy(target))
+
+	// A claim without the Webhook Builder's token is refused.
+	resp, err := http.Post(m[1]+"/certainly/claim", "application/json",
+		strings.NewReader(`{"botId":"b","to":"intruder","reply":"VarWebhook"}`))
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+
+	ctx := t.Context()
+	require.NoError(t, fake.UserAsksForHuman(ctx, "u1"))
+	require.NoError(t, fake.WaitMode(ctx, "u1", certainlytest.ModeListen))
+	_, err = io.WriteString(typing, "Hello, Sam here.\n")
+	require.NoError(t, err)
+	got, err := fake.WaitAgentMessages(ctx, "u1", 1)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"Hello, Sam here."}, got)
+	srv.WaitFor(t, "agent     › Hello, Sam here.")
+	_, err = io.WriteString(typing, "/release resolved\n")
+	require.NoError(t, err)
+	require.NoError(t, fake.WaitMode(ctx, "u1", certainlytest.ModeNormal))
+	srv.WaitFor(t, `ClaimEnd "resolved"`)
+
+	require.NoError(t, srv.Stop())
+	out := srv.Output()
+	assert.Contains(t, out, "u1 wants a human")
+	assert.NotContains(t, out, "intruder")
+	assert.NotContains(t, out, webhookToken)
+	assert.NotContains(t, out, fake.Token())
+}
+
+func TestRealCertainlyNeedsItsTokens(t *testing.T) {
+	t.Setenv("CERTAINLY_TOKEN", "")
+	_, _, err := demotest.RunErr(t, run, "-serve", "-addr", "127.0.0.1:0")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "CERTAINLY_TOKEN is not set")
+}
+
+func TestBadFlags(t *testing.T) {
+	t.Parallel()
+	_, stderr, err := demotest.RunErr(t, run, "-token", "x")
+	require.ErrorIs(t, err, demo.ErrUsage)
+	assert.Contains(t, stderr, "never from flags")
+}
