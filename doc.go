@@ -17,10 +17,19 @@
 //	certainly            Certainly: hand over, send agent messages, take back; claim and message webhooks
 //	certainly/certainlytest  a fake Certainly bot deployment with listen mode and both webhooks
 //
-// The examples directory holds runnable programs; each runs offline against
-// the fakes:
+// # Examples
 //
-//	go run ./examples/quickstart
+// The examples directory holds runnable programs. Each one runs offline
+// against the fakes when started without flags, and against the real
+// vendor with the flags and environment variables its README lists:
+//
+//	go run ./examples/quickstart         the Munin escalation story end to end: bot, human, grace period, bot again
+//	go run ./examples/munin-widget-bot   an HTTP service: /chat for the widget, Munin's webhook, Decide → generate → Commit
+//	go run ./examples/moveo-channel      a terminal chat as a Moveo custom channel, every response type rendered
+//	go run ./examples/altabots-desk      a human desk for AltaBots: handoffs, the automatic first reply, an operator
+//	go run ./examples/certainly-relay    Certainly's claim → handover → relay → takeover
+//	go run ./examples/webhook-verify     the smallest net/http handler that verifies each signature scheme
+//	go run ./examples/mockserver         all four fakes on one local port, and sample signed webhooks (-send)
 //
 // # webhookverify
 //
