@@ -63,19 +63,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	serve := fs.Bool("serve", false, "serve the real AltaBots until Ctrl-C; the operator types in the terminal")
 	addr := fs.String("addr", "127.0.0.1:8080", "with -serve, where AltaBots reaches the desk")
 	baseURL := fs.String("base-url", altabots.DefaultBaseURL, "with -serve, AltaBots' API ("+altabots.GPTBotsBaseURL+" for GPTBots)")
-	interactive := fs.Bool("i", false, "offline, type the operator's lines yourself")
-	script := fs.String("script", "", "offline, read the operator's lines from this file")
+	script := demo.ScriptFlags(fs, "operator")
 	if err := demo.Parse(fs, args); err != nil {
 		return err
 	}
 	if *serve {
 		return serveAltaBots(ctx, *addr, *baseURL, stdout, stderr)
 	}
-	source := *script
-	if *interactive {
-		source = "-"
-	}
-	lines, closeLines, err := demo.Lines(ctx, source, operatorScript)
+	lines, closeLines, err := script.Lines(ctx, operatorScript)
 	if err != nil {
 		return fmt.Errorf("operator lines: %w", err)
 	}
@@ -155,27 +150,7 @@ func serveAltaBots(ctx context.Context, addr, baseURL string, stdout, stderr io.
 	t.Printf("with the header Authorization: Bearer <ALTABOTS_DESK_TOKEN>\n")
 	t.Printf("type a reply, /close, /to <conversation>, /list; serving until Ctrl-C\n")
 
-	lines, closeLines, err := demo.Lines(ctx, "-", nil)
-	if err != nil {
-		return err
-	}
-	defer closeLines()
-	for {
-		line, err := lines()
-		if err != nil {
-			if errors.Is(err, io.EOF) { // no more typing; keep serving
-				<-srv.Done()
-				return nil
-			}
-			if ctx.Err() != nil {
-				return nil // Ctrl-C
-			}
-			return err
-		}
-		if err := d.handle(ctx, line); err != nil {
-			t.Note("%v", err)
-		}
-	}
+	return demo.Console(ctx, t, d.handle)
 }
 
 // offline plays a handoff against a fake AltaBots on a fake clock: the

@@ -3,9 +3,6 @@ package main
 import (
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -57,9 +54,11 @@ func TestOperatorClosesFromTheDesk(t *testing.T) {
 }
 
 func TestInteractiveOperator(t *testing.T) {
-	stdin := demo.Stdin
-	t.Cleanup(func() { demo.Stdin = stdin })
-	demo.Stdin = strings.NewReader("Dana here, one moment.\n")
+	typing := demotest.Stdin(t)
+	go func() {
+		_, _ = io.WriteString(typing, "Dana here, one moment.\n")
+		typing.Close()
+	}()
 	out := demotest.Run(t, run, "-i")
 	demotest.InOrder(t, out,
 		"operator  › Dana here, one moment.",
@@ -76,25 +75,18 @@ func TestRealAltaBots(t *testing.T) {
 	const deskToken = "desk-token-from-the-environment"
 	// AltaBots must know the desk's URL before the desk runs: a proxy
 	// stands at a known URL and forwards once the desk has printed its own.
-	var desk demo.Late
-	proxy := httptest.NewServer(&desk)
-	t.Cleanup(proxy.Close)
-	fake := altabotstest.NewServer(t, altabotstest.WithDesk(proxy.URL,
+	desk := demotest.Forward(t)
+	fake := altabotstest.NewServer(t, altabotstest.WithDesk(desk.URL,
 		func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+deskToken) }))
 	t.Setenv("ALTABOTS_API_KEY", fake.APIKey())
 	t.Setenv("ALTABOTS_DESK_TOKEN", deskToken)
-	typed, typing := io.Pipe()
-	stdin := demo.Stdin
-	t.Cleanup(func() { demo.Stdin = stdin; typing.Close() })
-	demo.Stdin = typed
+	typing := demotest.Stdin(t)
 
 	srv := demotest.Start(t, run, "serving until Ctrl-C", "-serve", "-addr", "127.0.0.1:0", "-base-url", fake.URL)
 	m := regexp.MustCompile(`altabots-desk at (http://\S+);`).FindStringSubmatch(srv.Output())
 	require.NotNil(t, m, srv.Output())
 	assert.Contains(t, srv.Output(), m[1]+"/conversation/establish")
-	target, err := url.Parse(m[1])
-	require.NoError(t, err)
-	desk.Set(httputil.NewSingleHostReverseProxy(target))
+	desk.To(t, m[1])
 
 	// A call without AltaBots' token is refused before the desk sees it.
 	resp, err := http.Post(m[1]+"/conversation/establish", "application/json",

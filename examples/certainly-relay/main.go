@@ -61,19 +61,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	serve := fs.Bool("serve", false, "serve the real Certainly until Ctrl-C; the agent types in the terminal")
 	addr := fs.String("addr", "127.0.0.1:8080", "with -serve, where the Webhook Builder reaches the program")
 	baseURL := fs.String("base-url", certainly.DefaultBaseURL, "with -serve, Certainly's host")
-	interactive := fs.Bool("i", false, "offline, type the agent's lines yourself")
-	script := fs.String("script", "", "offline, read the agent's lines from this file")
+	script := demo.ScriptFlags(fs, "agent")
 	if err := demo.Parse(fs, args); err != nil {
 		return err
 	}
 	if *serve {
 		return serveCertainly(ctx, *addr, *baseURL, stdout)
 	}
-	source := *script
-	if *interactive {
-		source = "-"
-	}
-	lines, closeLines, err := demo.Lines(ctx, source, agentScript)
+	lines, closeLines, err := script.Lines(ctx, agentScript)
 	if err != nil {
 		return fmt.Errorf("agent lines: %w", err)
 	}
@@ -148,26 +143,7 @@ func serveCertainly(ctx context.Context, addr, baseURL string, stdout io.Writer)
 	t.Printf("  message webhook  POST %s/certainly/messages\n", srv.URL)
 	t.Printf("with the header Authorization: Bearer <CERTAINLY_WEBHOOK_TOKEN>\n")
 	t.Printf("type a reply or /release [ClaimEnd]; serving until Ctrl-C\n")
-	lines, closeLines, err := demo.Lines(ctx, "-", nil)
-	if err != nil {
-		return err
-	}
-	defer closeLines()
-	for {
-		line, err := lines()
-		switch {
-		case errors.Is(err, io.EOF): // no more typing; keep serving
-			<-srv.Done()
-			return nil
-		case ctx.Err() != nil:
-			return nil // Ctrl-C
-		case err != nil:
-			return err
-		}
-		if err := a.handle(ctx, line); err != nil {
-			t.Note("%v", err)
-		}
-	}
+	return demo.Console(ctx, t, a.handle)
 }
 
 // offline plays two handovers against a fake Certainly on a fake clock.

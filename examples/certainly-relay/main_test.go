@@ -3,9 +3,6 @@ package main
 import (
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -69,24 +66,17 @@ func TestSilentAgent(t *testing.T) {
 // standing in for it.
 func TestRealCertainly(t *testing.T) {
 	const webhookToken = "webhook-token-from-the-environment"
-	var program demo.Late
-	proxy := httptest.NewServer(&program)
-	t.Cleanup(proxy.Close)
-	fake := certainlytest.NewServer(t, certainlytest.WithWebhooks(proxy.URL+"/certainly/claim",
-		proxy.URL+"/certainly/messages", certainlytest.BearerAuth(webhookToken)))
+	program := demotest.Forward(t)
+	fake := certainlytest.NewServer(t, certainlytest.WithWebhooks(program.URL+"/certainly/claim",
+		program.URL+"/certainly/messages", certainlytest.BearerAuth(webhookToken)))
 	t.Setenv("CERTAINLY_TOKEN", fake.Token())
 	t.Setenv("CERTAINLY_WEBHOOK_TOKEN", webhookToken)
-	typed, typing := io.Pipe()
-	stdin := demo.Stdin
-	t.Cleanup(func() { demo.Stdin = stdin; typing.Close() })
-	demo.Stdin = typed
+	typing := demotest.Stdin(t)
 
 	srv := demotest.Start(t, run, "serving until Ctrl-C", "-serve", "-addr", "127.0.0.1:0", "-base-url", fake.URL)
 	m := regexp.MustCompile(`certainly-relay at (http://\S+);`).FindStringSubmatch(srv.Output())
 	require.NotNil(t, m, srv.Output())
-	target, err := url.Parse(m[1])
-	require.NoError(t, err)
-	program.Set(httputil.NewSingleHostReverseProxy(target))
+	program.To(t, m[1])
 
 	// A claim without the Webhook Builder's token is refused.
 	resp, err := http.Post(m[1]+"/certainly/claim", "application/json",

@@ -60,8 +60,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "with -serve, where Moveo's webhook reaches the channel")
 	baseURL := fs.String("base-url", moveo.DefaultBaseURL, "with -serve, Moveo's channels API")
 	integration := fs.String("integration", "", "with -serve, the custom channel's integration id")
-	interactive := fs.Bool("i", false, "offline, type the user's lines yourself")
-	script := fs.String("script", "", "offline, read the user's lines from this file")
+	script := demo.ScriptFlags(fs, "user")
 	if err := demo.Parse(fs, args); err != nil {
 		return err
 	}
@@ -72,11 +71,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return chatWithMoveo(ctx, *addr, *baseURL, *integration, t)
 	}
-	source := *script
-	if *interactive {
-		source = "-"
-	}
-	lines, closeLines, err := demo.Lines(ctx, source, userScript)
+	lines, closeLines, err := script.Lines(ctx, userScript)
 	if err != nil {
 		return fmt.Errorf("user lines: %w", err)
 	}

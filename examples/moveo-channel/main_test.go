@@ -67,10 +67,7 @@ func TestRealMoveo(t *testing.T) {
 	fake := moveotest.NewServer(t)
 	t.Setenv("MOVEO_API_KEY", fake.APIKey())
 	t.Setenv("MOVEO_WEBHOOK_SECRET", secret)
-	typed, typing := io.Pipe()
-	stdin := demo.Stdin
-	t.Cleanup(func() { demo.Stdin = stdin; typing.Close() })
-	demo.Stdin = typed
+	typing := demotest.Stdin(t)
 
 	srv := demotest.Start(t, run, "type a message", "-serve", "-addr", "127.0.0.1:0",
 		"-base-url", fake.URL, "-integration", fake.IntegrationID())

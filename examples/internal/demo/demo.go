@@ -265,3 +265,56 @@ func (l *Late) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h.ServeHTTP(w, r)
 }
+
+// Script is the -i and -script flags of a program whose offline run reads
+// lines someone would type: a built-in script by default.
+type Script struct {
+	interactive *bool
+	file        *string
+}
+
+// ScriptFlags adds -i and -script to fs; who names whose lines they are,
+// such as "operator".
+func ScriptFlags(fs *flag.FlagSet, who string) *Script {
+	return &Script{
+		interactive: fs.Bool("i", false, "offline, type the "+who+"'s lines yourself"),
+		file:        fs.String("script", "", "offline, read the "+who+"'s lines from this file"),
+	}
+}
+
+// Lines returns the lines the flags chose: standard input with -i, the
+// file with -script, else builtin. See [Lines].
+func (s *Script) Lines(ctx context.Context, builtin []string) (next func() (string, error), closeFn func() error, err error) {
+	path := *s.file
+	if *s.interactive {
+		path = "-"
+	}
+	return Lines(ctx, path, builtin)
+}
+
+// Console hands each line typed on standard input to handle until ctx
+// ends, as a program serving a real vendor does with its operator's lines.
+// An error of handle is noted in t and the console goes on; when input
+// ends (Ctrl-D), the program keeps serving until ctx ends.
+func Console(ctx context.Context, t *Transcript, handle func(ctx context.Context, line string) error) error {
+	lines, closeLines, err := Lines(ctx, "-", nil)
+	if err != nil {
+		return err
+	}
+	defer closeLines()
+	for {
+		line, err := lines()
+		switch {
+		case errors.Is(err, io.EOF):
+			<-ctx.Done()
+			return nil
+		case ctx.Err() != nil:
+			return nil // Ctrl-C
+		case err != nil:
+			return err
+		}
+		if err := handle(ctx, line); err != nil {
+			t.Note("%v", err)
+		}
+	}
+}

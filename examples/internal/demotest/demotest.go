@@ -5,6 +5,10 @@ package demotest
 import (
 	"bytes"
 	"context"
+	"io"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -159,4 +163,47 @@ func InOrder(t testing.TB, out string, lines ...string) {
 		}
 		rest = rest[i+len(line):]
 	}
+}
+
+// Stdin makes demo.Stdin a pipe until the test ends, and returns its
+// writing end: what the test writes there, the program reads as typed.
+// Closing it is Ctrl-D. A test that calls it must not run in parallel.
+func Stdin(t testing.TB) *io.PipeWriter {
+	r, w := io.Pipe()
+	stdin := demo.Stdin
+	demo.Stdin = r
+	t.Cleanup(func() {
+		demo.Stdin = stdin
+		w.Close()
+	})
+	return w
+}
+
+// Forwarder is a server at a URL known before the program under test
+// runs, which forwards to the program once the program printed its own:
+// for a fake vendor that must be told where to call before the program
+// starts.
+type Forwarder struct {
+	// URL is where the fake should call.
+	URL  string
+	late demo.Late
+}
+
+// Forward starts a Forwarder; it stops when the test ends.
+func Forward(t testing.TB) *Forwarder {
+	f := &Forwarder{}
+	srv := httptest.NewServer(&f.late)
+	t.Cleanup(srv.Close)
+	f.URL = srv.URL
+	return f
+}
+
+// To forwards every request from now on to target, a base URL.
+func (f *Forwarder) To(t testing.TB, target string) {
+	t.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatalf("forward to %q: %v", target, err)
+	}
+	f.late.Set(httputil.NewSingleHostReverseProxy(u))
 }
