@@ -134,9 +134,10 @@ func serveCertainly(ctx context.Context, addr, baseURL string, stdout io.Writer)
 		return err
 	}
 	defer srv.Close()
+	sweepCtx, stopSweeping := context.WithCancel(ctx)
 	sweeping := make(chan error, 1)
-	go func() { sweeping <- a.relay.Run(ctx, time.Minute) }()
-	defer func() { <-sweeping }()
+	go func() { sweeping <- a.relay.Run(sweepCtx, time.Minute) }()
+	defer func() { stopSweeping(); <-sweeping }()
 
 	t.Printf("certainly-relay at %s; in the Webhook Builder use:\n", srv.URL)
 	t.Printf("  claim webhook    POST %s/certainly/claim\n", srv.URL)

@@ -186,7 +186,8 @@ var Stdin io.Reader = os.Stdin
 // and lines starting with "#" are skipped, so a script file can carry
 // comments. The returned function yields the next line, or io.EOF at the
 // end; it returns ctx's error once ctx is done, even while it waits for a
-// line from a terminal.
+// line from a terminal. (A read from a terminal cannot be interrupted: the
+// goroutine that waits for one ends with the process, or at the next line.)
 func Lines(ctx context.Context, path string, script []string) (next func() (string, error), closeFn func() error, err error) {
 	var r io.Reader
 	closeFn = func() error { return nil }
