@@ -1,5 +1,3 @@
-// Package demotest runs an example program in a test, the way a user runs
-// it, and returns what it printed.
 package demotest
 
 import (
