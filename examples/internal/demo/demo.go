@@ -24,8 +24,9 @@ type Run func(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // Main runs run with the program's arguments and a context that Ctrl-C
 // (or SIGTERM) cancels. An error is printed as "name: error" and exits with
-// status 1; a flag error exits with status 2, after the flag set printed
-// the usage; -h exits 0.
+// status 1; an error wrapping [ErrUsage] exits with status 2 (a flag that
+// does not parse was printed by the flag set with the usage; any other
+// is printed as "name: error"); -h exits 0.
 func Main(name string, run Run) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
@@ -34,11 +35,20 @@ func Main(name string, run Run) {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return
 	case errors.Is(err, ErrUsage):
+		var shown shownError
+		if !errors.As(err, &shown) { // a check after Parse: say what is wrong
+			fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		}
 		os.Exit(2)
 	}
 	fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
 	os.Exit(1)
 }
+
+// shownError is a usage error the flag set has already printed.
+type shownError struct{ error }
+
+func (e shownError) Unwrap() error { return e.error }
 
 // ErrUsage wraps the error of a command line that does not parse; the flag
 // set has already printed the usage to stderr.
@@ -64,12 +74,12 @@ func Parse(fs *flag.FlagSet, args []string) error {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
-		return fmt.Errorf("%w: %v", ErrUsage, err)
+		return shownError{fmt.Errorf("%w: %v", ErrUsage, err)}
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(fs.Output(), "unexpected argument %q\n", fs.Arg(0))
 		fs.Usage()
-		return fmt.Errorf("%w: unexpected argument %q", ErrUsage, fs.Arg(0))
+		return shownError{fmt.Errorf("%w: unexpected argument %q", ErrUsage, fs.Arg(0))}
 	}
 	return nil
 }
