@@ -48,7 +48,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	case *sendKind != "":
 		if *to == "" {
-			return fmt.Errorf("%w: -send needs -to URL", demo.ErrUsage)
+			return demo.Usagef(fs, "-send needs -to URL")
 		}
 		status, err := send(ctx, *sendKind, *to, stdout)
 		if err != nil {

@@ -74,7 +74,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if !c.serve {
 		if c.baseURL != "" {
-			return fmt.Errorf("%w: -base-url needs -serve: the scripted visitor plays against the fake Munin only", demo.ErrUsage)
+			return demo.Usagef(fs, "-base-url needs -serve: the scripted visitor plays against the fake Munin only")
 		}
 		c.addr = "" // any free port
 	}

@@ -84,6 +84,17 @@ func Parse(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
+// Usagef reports a command line that parsed but does not make sense, such
+// as "-serve needs -integration": it prints the message and the usage to
+// the flag set's output, and returns an error wrapping [ErrUsage] that
+// [Main] does not print again.
+func Usagef(fs *flag.FlagSet, format string, args ...any) error {
+	msg := fmt.Sprintf(format, args...)
+	fmt.Fprintln(fs.Output(), msg)
+	fs.Usage()
+	return shownError{fmt.Errorf("%w: %s", ErrUsage, msg)}
+}
+
 // Secret returns the value of the environment variable name, which must be
 // set and not blank: secrets come from the environment, never from flags,
 // because a flag's value lands in the shell's history and in ps. The error

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -159,4 +160,15 @@ func TestLateAnswers503UntilSet(t *testing.T) {
 	w = httptest.NewRecorder()
 	e.ServeHTTP(w, httptest.NewRequest("POST", "/webhooks/munin", nil))
 	assert.Equal(t, http.StatusNoContent, w.Code)
+}
+
+func TestUsagef(t *testing.T) {
+	var stderr bytes.Buffer
+	fs := demo.Flags("moveo-channel", "A chat.", &stderr)
+	fs.Bool("serve", false, "talk to the real vendor")
+	require.NoError(t, demo.Parse(fs, []string{"-serve"}))
+	err := demo.Usagef(fs, "-serve needs -%s", "integration")
+	require.ErrorIs(t, err, demo.ErrUsage)
+	assert.Equal(t, "usage: -serve needs -integration", err.Error())
+	assert.True(t, strings.HasPrefix(stderr.String(), "-serve needs -integration\nusage: go run ./examples/moveo-channel [flags]"), stderr.String())
 }
