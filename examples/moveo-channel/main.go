@@ -1,48 +1,55 @@
 // Command moveo-channel is a terminal chat that is a Moveo.ai custom
-// channel: the user types, the program sends each message to Moveo's AI
-// agent (moveo.Client), and Moveo answers through signed webhooks, which
-// the program verifies (moveo.NewWebhookHandler) and renders by type —
-// text with its options, carousels as lists, files and links, the
-// handover notice — along with a desk agent's messages, typing and
-// comings and goings (render.go).
+// channel. The user types; the program sends each message to Moveo's AI
+// agent with moveo.Client (channel.go). Moveo answers through signed
+// webhooks, which moveo.NewWebhookHandler verifies, and the program renders
+// each event (render.go): the AI agent's replies by type — text with
+// numbered quick replies, carousels as lists, media, files, webviews, the
+// handover notice — and then a human agent's messages, typing and comings
+// and goings. A handoff.Controller follows who owns the conversation, and
+// the chat says when that changes.
 //
 // Without flags it runs offline against a fake Moveo (moveotest) with a
-// demo brain, and plays a scripted user; lines starting with /agent make
-// the fake's desk agent act:
+// demo AI agent (brain.go) and plays a scripted user. Lines starting with
+// "/" drive the fake's desk agent, offline only: "/agent-join",
+// "/agent TEXT" (types, then says TEXT), "/agent-leave", "/agent-close";
+// "/wait DURATION" moves the fake's clock; "/quit" ends.
 //
 //	go run ./examples/moveo-channel
 //	go run ./examples/moveo-channel -i                 # you are the user
 //	go run ./examples/moveo-channel -script chat.txt   # the user's lines from a file
 //
-// Against the real Moveo, the channel must be reachable at the webhook URL
-// configured in Moveo's custom channel settings. The secrets come from the
-// environment, never from flags (which land in shell history):
+// Against the real Moveo, the integration's webhook_url (set in Moveo's
+// console) must reach the program at /webhooks/moveo. The secrets come
+// from the environment, never from flags (which land in shell history):
 //
 //	export MOVEO_API_KEY=… MOVEO_WEBHOOK_SECRET=…
-//	go run ./examples/moveo-channel -serve -integration <id> -addr :8080
+//	go run ./examples/moveo-channel -serve -integration ID -addr :8080 -public-url https://chat.example.com
 package main
 
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
 	"time"
 
 	"github.com/botbridge/botbridge/examples/internal/demo"
-	"github.com/botbridge/botbridge/handoff"
 	"github.com/botbridge/botbridge/moveo"
 	"github.com/botbridge/botbridge/moveo/moveotest"
 )
 
 func main() { demo.Main("moveo-channel", run) }
 
-// userScript is the offline conversation. Lines starting with /agent are
-// the fake desk agent's acts, not the user's words.
+// userScript is the offline chat. The lines starting with "/" are the
+// desk agent's acts, not the user's words.
 var userScript = []string{
 	"Hi",
-	"Show me shoes",
+	"1", // the first quick reply: "Show me shoes"
+	"1", // the first card's Buy button
+	"How do I lace them?",
 	"Where is my order?",
 	"I want to talk to a human",
 	"/agent-join",
@@ -52,25 +59,33 @@ var userScript = []string{
 	"Hi again",
 }
 
+// demoSecret is the fake integration's webhook_secret.
+const demoSecret = "moveo-channel-demo-webhook-secret"
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := demo.Flags("moveo-channel", "A terminal chat as a Moveo.ai custom channel: the AI agent's replies rendered by type,\n"+
-		"a desk agent's messages and typing. Offline (a fake Moveo) by default; with -serve, the real Moveo,\n"+
-		"with MOVEO_API_KEY and MOVEO_WEBHOOK_SECRET from the environment (never from flags).", stderr)
-	serve := fs.Bool("serve", false, "talk to the real Moveo; you type in the terminal")
-	addr := fs.String("addr", "127.0.0.1:8080", "with -serve, where Moveo's webhook reaches the channel")
+	fs := demo.Flags("moveo-channel", "A terminal chat as a Moveo.ai custom channel: the AI agent's replies rendered by type, then a\n"+
+		"human agent's messages and typing. Offline (a fake Moveo) by default; with -serve, the real Moveo,\n"+
+		"with MOVEO_API_KEY and MOVEO_WEBHOOK_SECRET from the environment (never from flags).\n"+
+		"Offline, lines starting with / act as the desk agent: /agent-join, /agent TEXT, /agent-leave,\n"+
+		"/agent-close; /wait DURATION moves the clock; /quit ends.", stderr)
+	serve := fs.Bool("serve", false, "chat with the real Moveo; you type in the terminal")
+	integration := fs.String("integration", "", "with -serve, the custom integration's id (required)")
 	baseURL := fs.String("base-url", moveo.DefaultBaseURL, "with -serve, Moveo's channels API")
-	integration := fs.String("integration", "", "with -serve, the custom channel's integration id")
+	addr := fs.String("addr", "127.0.0.1:8080", "with -serve, where the program listens for Moveo's webhooks")
+	publicURL := fs.String("public-url", "", "with -serve, the public base URL that reaches -addr (printed as the webhook_url to set in Moveo)")
 	script := demo.ScriptFlags(fs, "user")
 	if err := demo.Parse(fs, args); err != nil {
 		return err
 	}
+	if err := checkModes(fs, *serve, *integration, *publicURL); err != nil {
+		return demo.Usagef(fs, "%v", err)
+	}
 	t := demo.NewTranscript(stdout)
 	if *serve {
-		if *integration == "" {
-			return fmt.Errorf("%w: -serve needs -integration", demo.ErrUsage)
-		}
-		return chatWithMoveo(ctx, *addr, *baseURL, *integration, t)
+		return chatWithMoveo(ctx, *integration, *baseURL, *addr, *publicURL, t)
 	}
+	ctx, cancel := context.WithCancel(ctx) // stops the line reader when the chat ends early (/quit)
+	defer cancel()
 	lines, closeLines, err := script.Lines(ctx, userScript)
 	if err != nil {
 		return fmt.Errorf("user lines: %w", err)
@@ -79,31 +94,135 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return offline(ctx, lines, t)
 }
 
-// channel is one user's chat: a Moveo session, and the screen its
-// webhooks render on.
-type channel struct {
-	client  *moveo.Client
-	screen  *screen
-	session string
-	// settle returns once Moveo's webhooks for what was sent have been
-	// handled. Offline, it waits for the fake's deliveries so the
-	// transcript prints in order; against the real Moveo, replies simply
-	// appear when they come.
-	settle func(context.Context) error
+// checkModes refuses flags that belong to the other mode, and a -serve
+// without what it needs.
+func checkModes(fs *flag.FlagSet, serve bool, integration, publicURL string) error {
+	var wrong []string
+	fs.Visit(func(f *flag.Flag) { // the flags given
+		offlineOnly := f.Name == "i" || f.Name == "script"
+		realOnly := f.Name == "integration" || f.Name == "base-url" || f.Name == "addr" || f.Name == "public-url"
+		if serve && offlineOnly || !serve && realOnly {
+			wrong = append(wrong, "-"+f.Name)
+		}
+	})
+	switch {
+	case len(wrong) > 0 && serve:
+		return fmt.Errorf("%s: with -serve you type to the real Moveo", strings.Join(wrong, ", "))
+	case len(wrong) > 0:
+		return fmt.Errorf("%s: only with -serve", strings.Join(wrong, ", "))
+	case serve && integration == "":
+		return errors.New("-serve needs -integration")
+	}
+	if u, err := url.Parse(publicURL); publicURL != "" && (err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http")) {
+		return fmt.Errorf("-public-url %q is not an http(s) URL", publicURL)
+	}
+	return nil
 }
 
-// say sends what the user typed to Moveo's AI agent.
-func (c *channel) say(ctx context.Context, text string) error {
-	c.screen.t.Say("you", text)
-	if _, err := c.client.SendMessage(ctx, c.session, moveo.UserMessage{Text: text}); err != nil {
-		return fmt.Errorf("send %q: %w", text, err)
+// offline chats with a fake Moveo whose AI agent is demoBrain.
+func offline(ctx context.Context, lines func() (string, error), t *demo.Transcript) error {
+	// One clock for the fake, the webhook handler's replay window and the
+	// handoff controller, so that /wait moves them together.
+	clock := moveotest.NewClock(time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC))
+	brain, err := demoBrain()
+	if err != nil {
+		return err
+	}
+	fake, err := moveotest.New(moveotest.WithClock(clock), moveotest.WithBrain(brain))
+	if err != nil {
+		return fmt.Errorf("start the fake Moveo: %w", err)
+	}
+	defer fake.Close()
+	client, err := moveo.NewClient(fake.APIKey(), fake.IntegrationID(), moveo.WithBaseURL(fake.URL))
+	if err != nil {
+		return err
+	}
+	c, h, err := newChannel(client, demoSecret, "terminal-demo", clock.Now, t)
+	if err != nil {
+		return err
+	}
+	srv, err := demo.Serve(ctx, "", h)
+	if err != nil {
+		return fmt.Errorf("serve the webhook endpoint: %w", err)
+	}
+	defer srv.Close()
+	// What an integration's settings in Moveo's console hold.
+	if err := fake.SetWebhook(srv.URL+webhookPath, demoSecret); err != nil {
+		return fmt.Errorf("set the fake's webhook: %w", err)
+	}
+	c.settle = fake.WaitDeliveries
+	if err := c.open(ctx); err != nil {
+		return err
+	}
+	t.Printf("moveo-channel, offline: a fake Moveo (moveotest) with a demo AI agent sends its signed webhooks\n"+
+		"to %s%s. Lines starting with / act as its desk agent (see -h).\n\n", srv.URL, webhookPath)
+
+	for {
+		line, err := lines()
+		if errors.Is(err, io.EOF) || line == "/quit" {
+			break
+		} else if err != nil {
+			return fmt.Errorf("read the user's lines: %w", err)
+		}
+		clock.Advance(time.Second) // time passes between lines, as in a chat
+		if strings.HasPrefix(line, "/") {
+			err = deskAct(ctx, c, fake, line)
+		} else {
+			err = c.say(ctx, line)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if err := c.end(ctx); err != nil {
+		return err
+	}
+	t.Printf("\nOK: every reply came as a signed webhook, was verified and rendered by type.\n")
+	return nil
+}
+
+// deskAct plays the fake's desk agent, the offline stand-in for a human
+// in Moveo's live chat, for a line starting with "/".
+func deskAct(ctx context.Context, c *channel, fake *moveotest.Server, line string) error {
+	agent := fake.Desk()
+	cmd, arg, _ := strings.Cut(line, " ")
+	var err error
+	switch cmd {
+	case "/agent-join":
+		err = agent.Join(c.session)
+	case "/agent":
+		if err = agent.Type(c.session); err == nil {
+			err = c.settle(ctx) // show the typing before the message
+		}
+		if err == nil {
+			fake.Clock().Advance(5 * time.Second)
+			err = agent.Say(c.session, arg)
+		}
+	case "/agent-leave":
+		err = agent.Leave(c.session)
+	case "/agent-close":
+		err = agent.Close(c.session)
+	case "/wait":
+		d, perr := time.ParseDuration(arg)
+		if perr != nil || d <= 0 {
+			c.screen.t.Note("/wait takes a duration, such as /wait 25h")
+			return nil
+		}
+		c.screen.t.Note("%s pass on the fake Moveo's clock", arg)
+		fake.Clock().Advance(d) // Moveo expires sessions idle for its session_timeout, 24h
+	default:
+		c.screen.t.Note("unknown command %s: try /agent-join, /agent TEXT, /agent-leave, /agent-close, /wait DURATION, /quit", cmd)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", cmd, err)
 	}
 	return c.settle(ctx)
 }
 
-// chatWithMoveo chats with the real Moveo until the terminal closes or ctx
-// ends.
-func chatWithMoveo(ctx context.Context, addr, baseURL, integration string, t *demo.Transcript) error {
+// chatWithMoveo chats with the real Moveo until the user ends the chat
+// (Ctrl-D, /quit) or ctx ends (Ctrl-C).
+func chatWithMoveo(ctx context.Context, integration, baseURL, addr, publicURL string, t *demo.Transcript) error {
 	apiKey, err := demo.Secret("MOVEO_API_KEY")
 	if err != nil {
 		return err
@@ -116,14 +235,27 @@ func chatWithMoveo(ctx context.Context, addr, baseURL, integration string, t *de
 	if err != nil {
 		return err
 	}
-	c, srv, err := start(ctx, client, secret, addr, time.Now, t)
+	external := fmt.Sprintf("terminal-%d", time.Now().Unix())
+	c, h, err := newChannel(client, secret, external, time.Now, t)
 	if err != nil {
 		return err
 	}
+	srv, err := demo.Serve(ctx, addr, h)
+	if err != nil {
+		return fmt.Errorf("serve the webhook endpoint: %w", err)
+	}
 	defer srv.Close()
-	c.settle = func(context.Context) error { return nil }
-	t.Printf("moveo-channel: webhooks at %s (the URL set in Moveo's custom channel must reach it)\n", srv.URL)
-	t.Printf("session %s; type a message, Ctrl-D to end\n", c.session)
+	t.Printf("listening for Moveo's webhooks at %s%s\n", srv.URL, webhookPath)
+	if publicURL != "" {
+		t.Printf("the integration's webhook_url in Moveo's console must be %s%s\n", strings.TrimSuffix(publicURL, "/"), webhookPath)
+	} else {
+		t.Printf("the integration's webhook_url in Moveo's console must reach it (-public-url prints it)\n")
+	}
+	if err := c.open(ctx); err != nil {
+		return err
+	}
+	t.Printf("chat %s open: type a message (Ctrl-D or /quit ends)\n", external)
+
 	lines, closeLines, err := demo.Lines(ctx, "-", nil)
 	if err != nil {
 		return err
@@ -131,101 +263,18 @@ func chatWithMoveo(ctx context.Context, addr, baseURL, integration string, t *de
 	defer closeLines()
 	for {
 		line, err := lines()
-		switch {
-		case errors.Is(err, io.EOF), ctx.Err() != nil:
-			return nil
-		case err != nil:
-			return err
-		}
-		if err := c.say(ctx, line); err != nil {
-			t.Note("%v", err)
-		}
-	}
-}
-
-// start serves the channel's webhook endpoint and opens a session.
-func start(ctx context.Context, client *moveo.Client, secret, addr string, now func() time.Time, t *demo.Transcript) (*channel, *demo.Server, error) {
-	ctl, err := handoff.New(nil, handoff.WithClock(now))
-	if err != nil {
-		return nil, nil, err
-	}
-	sc := newScreen(t, ctl)
-	h, err := moveo.NewWebhookHandler(secret, sc.handle, moveo.WithClock(now))
-	if err != nil {
-		return nil, nil, err
-	}
-	srv, err := demo.Serve(ctx, addr, h)
-	if err != nil {
-		return nil, nil, err
-	}
-	sess, err := client.CreateSession(ctx, moveo.CreateSessionRequest{
-		ExternalSessionID: "terminal-" + now().Format("20060102-150405"), ChannelUserID: "terminal-user"})
-	if err != nil {
-		srv.Close()
-		return nil, nil, fmt.Errorf("create a session: %w", err)
-	}
-	return &channel{client: client, screen: sc, session: sess.SessionID}, srv, nil
-}
-
-// offline chats with a fake Moveo whose brain is demoBrain.
-func offline(ctx context.Context, lines func() (string, error), t *demo.Transcript) error {
-	const secret = "moveo-channel-demo-webhook-secret"
-	clock := moveotest.NewClock(time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC))
-	fake, err := moveotest.New(moveotest.WithClock(clock), moveotest.WithBrain(demoBrain))
-	if err != nil {
-		return fmt.Errorf("start the fake Moveo: %w", err)
-	}
-	defer fake.Close()
-	client, err := moveo.NewClient(fake.APIKey(), fake.IntegrationID(), moveo.WithBaseURL(fake.URL))
-	if err != nil {
-		return err
-	}
-	c, srv, err := start(ctx, client, secret, "", clock.Now, t)
-	if err != nil {
-		return err
-	}
-	defer srv.Close()
-	if err := fake.SetWebhook(srv.URL, secret); err != nil { // Moveo's console setting
-		return err
-	}
-	c.settle = fake.WaitDeliveries
-	t.Printf("moveo-channel at %s, with a fake Moveo (moveotest) at %s; session %s\n\n", srv.URL, fake.URL, c.session)
-
-	agent := fake.Desk()
-	for {
-		line, err := lines()
-		if errors.Is(err, io.EOF) {
+		if errors.Is(err, io.EOF) || ctx.Err() != nil || line == "/quit" {
 			break
 		} else if err != nil {
-			return err
+			return fmt.Errorf("read the terminal: %w", err)
 		}
-		clock.Advance(time.Second)
-		cmd, arg, _ := strings.Cut(line, " ")
-		switch cmd {
-		case "/agent-join":
-			err = agent.Join(c.session)
-		case "/agent": // the agent types, then says arg
-			if err = agent.Type(c.session); err == nil {
-				err = c.settle(ctx)
-			}
-			if err == nil {
-				clock.Advance(5 * time.Second)
-				err = agent.Say(c.session, arg)
-			}
-		case "/agent-leave":
-			err = agent.Leave(c.session)
-		case "/agent-close":
-			err = agent.Close(c.session)
-		default:
-			err = c.say(ctx, line)
-		}
-		if err != nil {
-			return fmt.Errorf("%s: %w", cmd, err)
-		}
-		if err := c.settle(ctx); err != nil {
-			return fmt.Errorf("wait for Moveo's webhooks: %w", err)
+		if err := c.say(ctx, line); err != nil {
+			t.Note("%v", err) // as a chat app shows a message that failed; the chat goes on
 		}
 	}
-	t.Printf("\nOK: every reply arrived as a signed webhook and was rendered by type.\n")
-	return nil
+	// The user left: close the session, after Ctrl-C too, for a few
+	// seconds at most.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	return c.end(ctx)
 }
