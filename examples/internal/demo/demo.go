@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -93,6 +94,27 @@ func Usagef(fs *flag.FlagSet, format string, args ...any) error {
 	fmt.Fprintln(fs.Output(), msg)
 	fs.Usage()
 	return shownError{fmt.Errorf("%w: %s", ErrUsage, msg)}
+}
+
+// CheckModes refuses flags given for the mode not chosen: -i and -script
+// (the offline demo's) with -serve, and realOnly (the real vendor's, such
+// as "base-url") without it, so that "-addr :8080" alone does not quietly
+// run the offline demo. Its error is [Usagef]'s.
+func CheckModes(fs *flag.FlagSet, serve bool, realOnly ...string) error {
+	var wrong []string
+	fs.Visit(func(f *flag.Flag) { // the flags given
+		offline := f.Name == "i" || f.Name == "script"
+		if serve && offline || !serve && slices.Contains(realOnly, f.Name) {
+			wrong = append(wrong, "-"+f.Name)
+		}
+	})
+	switch {
+	case len(wrong) > 0 && serve:
+		return Usagef(fs, "%s: only offline; with -serve you type in the terminal", strings.Join(wrong, ", "))
+	case len(wrong) > 0:
+		return Usagef(fs, "%s: only with -serve", strings.Join(wrong, ", "))
+	}
+	return nil
 }
 
 // Secret returns the value of the environment variable name, which must be
@@ -207,11 +229,13 @@ var Stdin io.Reader = os.Stdin
 // and lines starting with "#" are skipped, so a script file can carry
 // comments. The returned function yields the next line, or io.EOF at the
 // end; it returns ctx's error once ctx is done, even while it waits for a
-// line from a terminal. (A read from a terminal cannot be interrupted: the
-// goroutine that waits for one ends with the process, or at the next line.)
+// line from a terminal. Call closeFn when done: it ends the goroutine that
+// reads, even with lines left. (A read from a terminal cannot be
+// interrupted: a goroutine waiting for one ends with the process, or at
+// the next line.)
 func Lines(ctx context.Context, path string, script []string) (next func() (string, error), closeFn func() error, err error) {
 	var r io.Reader
-	closeFn = func() error { return nil }
+	closeFile := func() error { return nil }
 	switch path {
 	case "":
 		r = strings.NewReader(strings.Join(script, "\n"))
@@ -222,7 +246,13 @@ func Lines(ctx context.Context, path string, script []string) (next func() (stri
 		if err != nil {
 			return nil, nil, err
 		}
-		r, closeFn = f, f.Close
+		r, closeFile = f, f.Close
+	}
+	// closeFn also ends the reading goroutine when lines are left unread.
+	ctx, cancel := context.WithCancel(ctx)
+	closeFn = func() error {
+		cancel()
+		return closeFile()
 	}
 	lines := make(chan string)
 	readErr := make(chan error, 1)

@@ -172,3 +172,31 @@ func TestUsagef(t *testing.T) {
 	assert.Equal(t, "usage: -serve needs -integration", err.Error())
 	assert.True(t, strings.HasPrefix(stderr.String(), "-serve needs -integration\nusage: go run ./examples/moveo-channel [flags]"), stderr.String())
 }
+
+func TestCheckModes(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string // "" for no error
+	}{
+		{[]string{}, ""},
+		{[]string{"-i"}, ""},
+		{[]string{"-serve", "-addr", ":8080"}, ""},
+		{[]string{"-addr", ":8080"}, "-addr: only with -serve"},
+		{[]string{"-serve", "-script", "x.txt", "-i"}, "-i, -script: only offline; with -serve you type in the terminal"},
+	} {
+		var stderr bytes.Buffer
+		fs := demo.Flags("altabots-desk", "A desk.", &stderr)
+		serve := fs.Bool("serve", false, "serve the real vendor")
+		fs.String("addr", "", "where to listen")
+		demo.ScriptFlags(fs, "operator")
+		require.NoError(t, demo.Parse(fs, c.args))
+		err := demo.CheckModes(fs, *serve, "addr")
+		if c.want == "" {
+			assert.NoError(t, err, "%q", c.args)
+			continue
+		}
+		require.ErrorIs(t, err, demo.ErrUsage, "%q", c.args)
+		assert.Contains(t, err.Error(), c.want)
+		assert.Contains(t, stderr.String(), c.want)
+	}
+}
