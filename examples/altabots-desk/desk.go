@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -11,6 +12,11 @@ import (
 	"github.com/botbridge/botbridge/examples/internal/demo"
 	"github.com/botbridge/botbridge/handoff"
 )
+
+// commands is the operator's help, shown for a line the desk does not
+// understand.
+const commands = "type text to answer the current conversation; /close closes it; " +
+	"/to <id> (or the start of one) switches conversation; /list lists them"
 
 // desk is the human-service desk: an altabots.Desk that shows the operator
 // each call AltaBots makes, and the operator's console that answers
@@ -23,52 +29,62 @@ type desk struct {
 	t      *demo.Transcript
 
 	mu      sync.Mutex
-	current string          // the conversation the operator's lines go to
-	open    map[string]bool // conversations AltaBots has not closed
+	current string          // the conversation the operator's lines go to; "" for none
+	open    map[string]bool // conversations AltaBots handed over and nobody closed yet
 }
 
 func newDesk(client *altabots.Client, ctl *handoff.Controller, now func() time.Time, t *demo.Transcript) *desk {
 	return &desk{client: client, ctl: ctl, now: now, t: t, open: map[string]bool{}}
 }
 
-// Establish accepts a handed-over conversation: it shows the talk with the
-// bot so far and makes it the operator's current one. Answering nil tells
+// Establish accepts a handed-over conversation and shows the operator who
+// the user is and their talk with the bot so far. Answering nil tells
 // AltaBots the desk took it; the first reply is due within 60 s.
 func (d *desk) Establish(ctx context.Context, req *altabots.EstablishRequest) error {
 	d.mu.Lock()
-	d.current, d.open[req.ConversationID] = req.ConversationID, true
+	d.open[req.ConversationID] = true
+	// A new handoff does not steal the operator's attention from one
+	// they are answering: a line typed for Bob must not reach Ann.
+	switched := d.current == ""
+	if switched {
+		d.current = req.ConversationID
+	}
 	d.mu.Unlock()
-	d.t.Section("AltaBots hands over conversation %s from %s (%s):", req.ConversationID, req.Email, at(req.Timestamp))
+
+	d.t.Section("AltaBots hands over conversation %s (agent %s, %s):", req.ConversationID, req.BotID, timeOfDay(req.Timestamp.Time()))
+	d.t.Note("the user: %s", user(req))
 	for _, m := range req.Body {
 		who := "user"
 		if m.Type == altabots.Answer {
 			who = "bot"
 		}
 		if m.Text == "" {
-			m.Text = "(no text)"
+			m.Text = "(no text)" // AltaBots' own example hands over an empty ANSWER
 		}
-		d.t.Say(who, m.Text)
+		d.t.Say(d.label(who, req.ConversationID), m.Text)
+	}
+	if !switched {
+		d.t.Note("you are still answering %s: /to %s answers this one", d.currentID(), req.ConversationID)
 	}
 	return d.observe(ctx, req)
 }
 
 // Chat shows what the user wrote.
 func (d *desk) Chat(ctx context.Context, req *altabots.ChatRequest) error {
-	d.t.Say("user", req.Body)
+	d.t.Say(d.label("user", req.ConversationID), req.Body)
 	return d.observe(ctx, req)
 }
 
-// Close learns that AltaBots closed the conversation: the user left, or no
-// reply came within the waiting time.
+// Close learns that AltaBots closed the conversation, and why: the user
+// closed it, or it timed out (which includes a desk that did not reply
+// within AltaBots' 60 s).
 func (d *desk) Close(ctx context.Context, req *altabots.CloseRequest) error {
-	d.mu.Lock()
-	delete(d.open, req.ConversationID)
-	d.mu.Unlock()
 	why := "the user closed it"
 	if req.Type == altabots.CloseTimeout {
-		why = "no reply came within AltaBots' waiting time"
+		why = "it timed out"
 	}
 	d.t.Note("AltaBots closed %s (%s): %s", req.ConversationID, req.Type, why)
+	d.forget(req.ConversationID)
 	return d.observe(ctx, req)
 }
 
@@ -76,59 +92,153 @@ func (d *desk) Close(ctx context.Context, req *altabots.CloseRequest) error {
 func (d *desk) observe(ctx context.Context, req any) error {
 	for _, ev := range altabots.HandoffEvents(req) {
 		if _, err := d.ctl.Observe(ctx, ev); err != nil {
-			return err
+			return fmt.Errorf("handoff: %w", err)
 		}
 	}
 	return nil
 }
 
 // handle is one line the operator typed: a reply to the current
-// conversation, or a command.
-//
-//	text           reply to the current conversation
-//	/to <id>       make <id> the current conversation
-//	/close         close the current conversation (the bot takes it back)
-//	/list          list the open conversations
+// conversation, or one of the commands.
 func (d *desk) handle(ctx context.Context, line string) error {
-	d.mu.Lock()
-	conv := d.current
-	d.mu.Unlock()
 	cmd, arg, _ := strings.Cut(line, " ")
-	switch {
-	case cmd == "/to":
-		d.mu.Lock()
-		defer d.mu.Unlock()
-		if !d.open[arg] {
-			d.t.Note("no open conversation %q", arg)
-			return nil
-		}
-		d.current = arg
-		return nil
-	case cmd == "/list":
-		d.mu.Lock()
-		defer d.mu.Unlock()
-		d.t.Note("open: %d conversation(s), current %s", len(d.open), d.current)
-		return nil
-	case conv == "":
-		d.t.Note("no conversation yet: wait for AltaBots to hand one over")
-		return nil
-	case cmd == "/close":
-		if err := d.client.Close(ctx, conv); err != nil {
-			return fmt.Errorf("close %s: %w", conv, err)
-		}
-		d.t.Note("the desk closed %s", conv)
-		_, err := d.ctl.Observe(ctx, altabots.DeskClosedEvent(conv, d.now()))
-		return err
+	if !strings.HasPrefix(cmd, "/") {
+		return d.reply(ctx, line)
 	}
-	if err := d.client.SendMessage(ctx, conv, line); err != nil {
+	switch cmd {
+	case "/close":
+		return d.closeCurrent(ctx)
+	case "/to":
+		d.to(strings.TrimSpace(arg))
+	case "/list":
+		d.list()
+	default:
+		d.t.Note("%s is not a command: %s", cmd, commands)
+	}
+	return nil
+}
+
+// reply sends the operator's text to the current conversation's user.
+// A successful SendMessage also cancels the handler's automatic reply.
+func (d *desk) reply(ctx context.Context, text string) error {
+	conv := d.currentID()
+	if conv == "" {
+		d.t.Note("no conversation to answer: wait for AltaBots to hand one over, or /list")
+		return nil
+	}
+	if err := d.client.SendMessage(ctx, conv, text); err != nil {
 		return fmt.Errorf("reply in %s: %w", conv, err)
 	}
-	d.t.Say("operator", line)
+	d.t.Say(d.label("operator", conv), text)
 	_, err := d.ctl.Observe(ctx, altabots.ReplyEvent(conv, d.now()))
 	return err
 }
 
-// at prints AltaBots' millisecond timestamp.
-func at(ms altabots.UnixMillis) string {
-	return time.UnixMilli(int64(ms)).UTC().Format(time.TimeOnly)
+// closeCurrent ends the current conversation from the desk: AltaBots
+// stops relaying, and the bot has the user again.
+func (d *desk) closeCurrent(ctx context.Context) error {
+	conv := d.currentID()
+	if conv == "" {
+		d.t.Note("no conversation to close")
+		return nil
+	}
+	if err := d.client.Close(ctx, conv); err != nil {
+		return fmt.Errorf("close %s: %w", conv, err)
+	}
+	d.t.Note("the desk closed %s", conv)
+	d.forget(conv)
+	_, err := d.ctl.Observe(ctx, altabots.DeskClosedEvent(conv, d.now()))
+	return err
 }
+
+// to makes the open conversation whose id starts with prefix the current
+// one: ids are 24 hex characters, and nobody wants to type them whole.
+func (d *desk) to(prefix string) {
+	d.mu.Lock()
+	var match []string
+	for id := range d.open {
+		if prefix != "" && strings.HasPrefix(id, prefix) {
+			match = append(match, id)
+		}
+	}
+	if len(match) == 1 {
+		d.current = match[0]
+	}
+	d.mu.Unlock()
+	if len(match) != 1 {
+		d.t.Note("/to %q: %d open conversations match; /list shows them", prefix, len(match))
+		return
+	}
+	d.t.Note("now answering %s", match[0])
+}
+
+// list shows the open conversations.
+func (d *desk) list() {
+	d.mu.Lock()
+	ids := make([]string, 0, len(d.open))
+	for id := range d.open {
+		mark := " "
+		if id == d.current {
+			mark = "*"
+		}
+		ids = append(ids, mark+id)
+	}
+	d.mu.Unlock()
+	slices.Sort(ids)
+	d.t.Note("%d open conversation(s), * is the current one: %s", len(ids), strings.Join(ids, ", "))
+}
+
+// forget drops a closed conversation; the operator's next lines go nowhere
+// until they choose another.
+func (d *desk) forget(conv string) {
+	d.mu.Lock()
+	delete(d.open, conv)
+	wasCurrent, others := d.current == conv, len(d.open)
+	if wasCurrent {
+		d.current = ""
+	}
+	d.mu.Unlock()
+	if wasCurrent && others > 0 {
+		d.t.Note("%d other conversation(s) open: /list, then /to <id>", others)
+	}
+}
+
+func (d *desk) currentID() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.current
+}
+
+// label is who as the transcript shows them: with the conversation's id
+// when it is not the current one, so that lines from several users can be
+// told apart.
+func (d *desk) label(who, conv string) string {
+	if d.currentID() == conv {
+		return who
+	}
+	return who + " in " + conv
+}
+
+// user describes the user AltaBots hands over, from user_info.
+func user(req *altabots.EstablishRequest) string {
+	u := req.UserInfo
+	var parts []string
+	for _, f := range [][2]string{{"email", u.Email}, {"user_id", u.UserID}, {"anonymous_id", u.AnonymousID}} {
+		if f[1] != "" {
+			parts = append(parts, f[0]+" "+f[1])
+		}
+	}
+	if u.Phone != nil { // AltaBots sends one only for WhatsApp users
+		parts = append(parts, "phone "+*u.Phone)
+	}
+	if len(parts) == 0 && req.Email != "" {
+		parts = append(parts, "email "+req.Email)
+	}
+	if len(parts) == 0 {
+		return "anonymous"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// timeOfDay prints a time of day as the desk's transcript shows it.
+func timeOfDay(at time.Time) string { return at.UTC().Format(time.TimeOnly) }
