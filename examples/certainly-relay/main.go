@@ -65,6 +65,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := demo.Parse(fs, args); err != nil {
 		return err
 	}
+	if err := demo.CheckModes(fs, *serve, "addr", "base-url"); err != nil {
+		return err
+	}
 	if *serve {
 		return serveCertainly(ctx, *addr, *baseURL, stdout)
 	}

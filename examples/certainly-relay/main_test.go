@@ -119,4 +119,7 @@ func TestBadFlags(t *testing.T) {
 	_, stderr, err := demotest.RunErr(t, run, "-token", "x")
 	require.ErrorIs(t, err, demo.ErrUsage)
 	assert.Contains(t, stderr, "never from flags")
+	_, stderr, err = demotest.RunErr(t, run, "-addr", ":8080")
+	require.ErrorIs(t, err, demo.ErrUsage, "without -serve, -addr would quietly run the offline demo")
+	assert.Contains(t, stderr, "-addr: only with -serve")
 }

@@ -78,7 +78,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if err := checkModes(fs, *serve, *integration, *publicURL); err != nil {
-		return demo.Usagef(fs, "%v", err)
+		return err
 	}
 	t := demo.NewTranscript(stdout)
 	if *serve {
@@ -97,24 +97,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // checkModes refuses flags that belong to the other mode, and a -serve
 // without what it needs.
 func checkModes(fs *flag.FlagSet, serve bool, integration, publicURL string) error {
-	var wrong []string
-	fs.Visit(func(f *flag.Flag) { // the flags given
-		offlineOnly := f.Name == "i" || f.Name == "script"
-		realOnly := f.Name == "integration" || f.Name == "base-url" || f.Name == "addr" || f.Name == "public-url"
-		if serve && offlineOnly || !serve && realOnly {
-			wrong = append(wrong, "-"+f.Name)
-		}
-	})
-	switch {
-	case len(wrong) > 0 && serve:
-		return fmt.Errorf("%s: with -serve you type to the real Moveo", strings.Join(wrong, ", "))
-	case len(wrong) > 0:
-		return fmt.Errorf("%s: only with -serve", strings.Join(wrong, ", "))
-	case serve && integration == "":
-		return errors.New("-serve needs -integration")
+	if err := demo.CheckModes(fs, serve, "integration", "base-url", "addr", "public-url"); err != nil {
+		return err
+	}
+	if serve && integration == "" {
+		return demo.Usagef(fs, "-serve needs -integration")
 	}
 	if u, err := url.Parse(publicURL); publicURL != "" && (err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http")) {
-		return fmt.Errorf("-public-url %q is not an http(s) URL", publicURL)
+		return demo.Usagef(fs, "-public-url %q is not an http(s) URL", publicURL)
 	}
 	return nil
 }

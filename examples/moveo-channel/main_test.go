@@ -185,7 +185,7 @@ func TestBadFlags(t *testing.T) {
 	}{
 		{[]string{"-serve"}, "-serve needs -integration"},
 		{[]string{"-integration", "int_1"}, "-integration: only with -serve"},
-		{[]string{"-serve", "-integration", "int_1", "-script", "chat.txt"}, "-script: with -serve you type to the real Moveo"},
+		{[]string{"-serve", "-integration", "int_1", "-script", "chat.txt"}, "-script: only offline; with -serve you type in the terminal"},
 		{[]string{"-serve", "-integration", "int_1", "-public-url", "chat.example.com"}, "is not an http(s) URL"},
 		{[]string{"hello"}, `unexpected argument "hello"`},
 	} {

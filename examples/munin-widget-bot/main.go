@@ -72,10 +72,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := demo.Parse(fs, args); err != nil {
 		return err
 	}
+	// The scripted visitor plays against the fake Munin only.
+	if err := demo.CheckModes(fs, c.serve, "addr", "base-url", "channel", "origin"); err != nil {
+		return err
+	}
 	if !c.serve {
-		if c.baseURL != "" {
-			return demo.Usagef(fs, "-base-url needs -serve: the scripted visitor plays against the fake Munin only")
-		}
 		c.addr = "" // any free port
 	}
 

@@ -134,6 +134,7 @@ func TestRealMuninNeedsItsKeys(t *testing.T) {
 
 	_, _, err = demotest.RunErr(t, run, "-base-url", "https://munin.invalid/")
 	require.ErrorIs(t, err, demo.ErrUsage)
+	assert.Contains(t, err.Error(), "-base-url: only with -serve")
 }
 
 func TestChatRefusesBadInput(t *testing.T) {
