@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -71,21 +72,62 @@ func TestQuickstartShowsWhatItTalksTo(t *testing.T) {
 		assert.Equal(t, "delivered", d.Status, "%s: %s", d.EventType, d.Error)
 		assert.Equal(t, 1, d.Attempt, "%s was accepted at once", d.EventType)
 	}
-	for _, secret := range []string{fake.AdminKey(), fake.Channel().WidgetKey, "whsec_"} {
-		assert.NotContains(t, out.String(), secret)
+	assertNoSecrets(t, fake, out.String())
+}
+
+// TestQuickstartNamesTheStepThatFailed makes Munin refuse one call of the
+// story, with a status the client does not retry.
+func TestQuickstartNamesTheStepThatFailed(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		route string
+		step  string
+	}{
+		{"POST /v1/widget/messages", "push the visitor's message: "},
+		{"POST /v1/conversations/:id/request-handover", "request a human: "},
+	} {
+		t.Run(c.route, func(t *testing.T) {
+			t.Parallel()
+			fake := munintest.NewServer(t)
+			fake.FailNext(c.route, http.StatusForbidden, 1)
+			var out strings.Builder
+			err := story(t.Context(), fake, &out)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), c.step)
+			assert.Contains(t, err.Error(), "403")
+			assertNoSecrets(t, fake, out.String()+err.Error())
+		})
 	}
 }
 
-func TestQuickstartNamesTheStepThatFailed(t *testing.T) {
+// TestQuickstartStopsWhenAWebhookNeverArrives holds back the delivery that
+// tells the bot a human took over, and ends the story's context once Munin
+// has started it: the story stops there, naming the step, rather than
+// answering over the human.
+func TestQuickstartStopsWhenAWebhookNeverArrives(t *testing.T) {
 	t.Parallel()
-	fake := munintest.NewServer(t)
-	fake.FailNext("POST /v1/conversations/:id/request-handover", http.StatusForbidden, 1)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	var once sync.Once
+	hold := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if r.Header.Get("X-Munin-Event") != "conversation.taken_over" {
+			return tr.RoundTrip(r)
+		}
+		once.Do(cancel)
+		<-r.Context().Done() // never arrives: the fake gives up when it closes
+		return nil, r.Context().Err()
+	})
+	fake := munintest.NewServer(t, munintest.WithDeliveryClient(&http.Client{Transport: hold}))
+
 	var out strings.Builder
-	err := story(t.Context(), fake, &out)
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "request a human: ")
-	assert.Contains(t, err.Error(), "403")
-	assert.NotContains(t, err.Error(), fake.AdminKey())
+	err := story(ctx, fake, &out)
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Contains(t, err.Error(), "wait for Munin's webhooks: ")
+	assert.Contains(t, out.String(), "Sam opens the conversation in Munin's dashboard and replies")
+	assert.NotContains(t, out.String(), "Sam       › ", "the story stopped before showing the reply")
+	assertNoSecrets(t, fake, out.String()+err.Error())
 }
 
 func TestQuickstartStopsWhenInterrupted(t *testing.T) {
@@ -100,7 +142,23 @@ func TestQuickstartStopsWhenInterrupted(t *testing.T) {
 
 func TestQuickstartRefusesArguments(t *testing.T) {
 	t.Parallel()
-	_, stderr, err := demotest.RunErr(t, run, "now")
-	require.ErrorIs(t, err, demo.ErrUsage)
-	assert.Contains(t, stderr, "usage: go run ./examples/quickstart")
+	for _, args := range [][]string{{"now"}, {"-base-url", "https://api.getmunin.com"}} {
+		_, stderr, err := demotest.RunErr(t, run, args...)
+		require.ErrorIs(t, err, demo.ErrUsage, "%q", args)
+		assert.Contains(t, stderr, "usage: go run ./examples/quickstart", "%q", args)
+	}
 }
+
+// assertNoSecrets checks that text shows none of the fake's credentials,
+// the webhook secret Munin generated ("whsec_…") or a signature.
+func assertNoSecrets(t *testing.T, fake *munintest.Server, text string) {
+	t.Helper()
+	ch := fake.Channel()
+	for _, secret := range []string{fake.AdminKey(), ch.WidgetKey, ch.IdentitySecret, "mn_admin_", "mn_widget_", "whsec_", "sha256="} {
+		assert.NotContains(t, text, secret)
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
