@@ -19,8 +19,11 @@ type agents struct {
 	t     *demo.Transcript
 	relay *certainly.Relay
 
-	mu      sync.Mutex
-	current certainly.Conversation // the conversation the agent's lines go to
+	mu sync.Mutex
+	// current is the conversation the agent's lines go to: the latest
+	// claim. One agent, one user at a time keeps the demo short; a real
+	// agents' tool would route claims and let agents pick.
+	current certainly.Conversation
 }
 
 // onClaim is called once Certainly's bot is in listen mode for conv: a user
@@ -40,7 +43,7 @@ func (a *agents) onClaim(_ context.Context, conv certainly.Conversation, c *cert
 // onUserMessage is called with what the user writes while an agent owns
 // the conversation: Certainly's bot stays quiet and the agent reads it.
 func (a *agents) onUserMessage(_ context.Context, conv certainly.Conversation, m *certainly.Message) error {
-	a.t.Note("message webhook: relayed to the agent (the bot stays quiet)")
+	a.t.Note("message webhook: %s wrote %q; shown to the agent, the bot stays quiet", conv.UserID, m.Text)
 	return nil
 }
 

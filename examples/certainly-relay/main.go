@@ -32,6 +32,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -49,6 +50,11 @@ var agentScript = []string{
 	"Hi, I'm Sam from support. Your parcel left the depot this morning.",
 	"/release agent-done",
 }
+
+// webhookPath serves both of Certainly's webhooks, the claim (a Webhook
+// module in the bot's flow) and the user's messages (the bot's settings):
+// the handler tells the payloads apart.
+const webhookPath = "/webhooks/certainly"
 
 // timedOutClaimEnd is the ClaimEnd of a Takeover the grace period caused:
 // the bot's flow can branch on it.
@@ -69,20 +75,31 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *serve {
-		return serveCertainly(ctx, *addr, *baseURL, stdout)
+		return serveCertainly(ctx, *addr, *baseURL, stdout, stderr)
 	}
 	lines, closeLines, err := script.Lines(ctx, agentScript)
 	if err != nil {
 		return fmt.Errorf("agent lines: %w", err)
 	}
 	defer closeLines()
-	return offline(ctx, lines, stdout)
+	var prompt string
+	if fs.Lookup("i").Value.String() == "true" { // you type the agent's lines: say when
+		prompt = "(agent, your turn: type a reply, or /release [ClaimEnd])\n"
+	}
+	return offline(ctx, lines, prompt, stdout)
 }
 
-// newRelay wires the relay, the agents and the webhook handler.
-func newRelay(client *certainly.Client, webhookToken string, now func() time.Time, t *demo.Transcript) (*agents, http.Handler, error) {
+// newRelay wires the relay, the agents and the webhook handler, which
+// refuses any call without the Webhook Builder's token. logger, when not
+// nil, gets the relay's and the handler's log lines (ids and statuses,
+// never message text or tokens).
+func newRelay(client *certainly.Client, webhookToken string, now func() time.Time, t *demo.Transcript, logger *slog.Logger) (*agents, http.Handler, error) {
+	bearer, err := webhookverify.BearerToken(webhookToken)
+	if err != nil {
+		return nil, nil, fmt.Errorf("webhook token: %w", err)
+	}
 	a := &agents{t: t}
-	relay, err := certainly.NewRelay(certainly.RelayConfig{
+	a.relay, err = certainly.NewRelay(certainly.RelayConfig{
 		Client:        client,
 		Now:           now,
 		ClaimEnd:      timedOutClaimEnd,
@@ -90,30 +107,29 @@ func newRelay(client *certainly.Client, webhookToken string, now func() time.Tim
 		OnUserMessage: a.onUserMessage,
 		OnTransition:  a.onTransition,
 		OnError:       func(conv certainly.Conversation, err error) { t.Note("%s: %v", conv.UserID, err) },
+		Logger:        logger,
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("relay: %w", err)
 	}
-	a.relay = relay
-	bearer, err := webhookverify.BearerToken(webhookToken)
-	if err != nil {
-		relay.Close()
-		return nil, nil, err
+	opts := []certainly.WebhookOption{certainly.WithAuthenticator(bearer)}
+	if logger != nil {
+		opts = append(opts, certainly.WithWebhookLogger(logger))
 	}
-	h, err := certainly.NewWebhookHandler(relay.Handle, certainly.WithAuthenticator(bearer))
+	h, err := certainly.NewWebhookHandler(a.relay.Handle, opts...)
 	if err != nil {
-		relay.Close()
-		return nil, nil, err
+		a.relay.Close()
+		return nil, nil, fmt.Errorf("webhook handler: %w", err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("POST /certainly/", h) // the claim and the message webhook: the payload tells them apart
+	mux.Handle("POST "+webhookPath, h)
 	return a, mux, nil
 }
 
 // serveCertainly serves the real Certainly until ctx ends; the agent's
 // lines come from the terminal, and a sweeper hands back conversations
 // whose grace period ran out.
-func serveCertainly(ctx context.Context, addr, baseURL string, stdout io.Writer) error {
+func serveCertainly(ctx context.Context, addr, baseURL string, stdout, stderr io.Writer) error {
 	token, err := demo.Secret("CERTAINLY_TOKEN")
 	if err != nil {
 		return err
@@ -124,10 +140,12 @@ func serveCertainly(ctx context.Context, addr, baseURL string, stdout io.Writer)
 	}
 	client, err := certainly.NewClient(token, certainly.WithBaseURL(baseURL))
 	if err != nil {
-		return err
+		return fmt.Errorf("certainly client: %w", err)
 	}
 	t := demo.NewTranscript(stdout)
-	a, h, err := newRelay(client, webhookToken, nil, t)
+	// A refused webhook or a failed call to Certainly is logged to stderr:
+	// Certainly itself only sees the status.
+	a, h, err := newRelay(client, webhookToken, nil, t, slog.New(slog.NewTextHandler(stderr, nil)))
 	if err != nil {
 		return err
 	}
@@ -142,16 +160,15 @@ func serveCertainly(ctx context.Context, addr, baseURL string, stdout io.Writer)
 	go func() { sweeping <- a.relay.Run(sweepCtx, time.Minute) }()
 	defer func() { stopSweeping(); <-sweeping }()
 
-	t.Printf("certainly-relay at %s; in the Webhook Builder use:\n", srv.URL)
-	t.Printf("  claim webhook    POST %s/certainly/claim\n", srv.URL)
-	t.Printf("  message webhook  POST %s/certainly/messages\n", srv.URL)
-	t.Printf("with the header Authorization: Bearer <CERTAINLY_WEBHOOK_TOKEN>\n")
-	t.Printf("type a reply or /release [ClaimEnd]; serving until Ctrl-C\n")
+	t.Printf("certainly-relay at %s; in the Webhook Builder, for the claim webhook and the message webhook:\n", srv.URL)
+	t.Printf("  POST %s%s with the header Authorization: Bearer <CERTAINLY_WEBHOOK_TOKEN>\n", srv.URL, webhookPath)
+	t.Printf("type a reply to the latest claim, or /release [ClaimEnd]; serving until Ctrl-C\n")
 	return demo.Console(ctx, t, a.handle)
 }
 
 // offline plays two handovers against a fake Certainly on a fake clock.
-func offline(ctx context.Context, lines func() (string, error), stdout io.Writer) error {
+// prompt, when set, is printed before each of the agent's turns (for -i).
+func offline(ctx context.Context, lines func() (string, error), prompt string, stdout io.Writer) error {
 	const (
 		webhookToken = "webhook-token-for-the-offline-demo"
 		user         = "web-user-42"
@@ -167,18 +184,17 @@ func offline(ctx context.Context, lines func() (string, error), stdout io.Writer
 		return err
 	}
 	defer srv.Close()
-	fake, err := certainlytest.New(certainlytest.WithClock(clock), certainlytest.WithBot(shopBot),
-		certainlytest.WithWebhooks(srv.URL+"/certainly/claim", srv.URL+"/certainly/messages",
-			certainlytest.BearerAuth(webhookToken)))
+	fake, err := certainlytest.New(certainlytest.WithClock(clock), certainlytest.WithBot(shopBot), certainlytest.WithBotID("958039"),
+		certainlytest.WithWebhooks(srv.URL+webhookPath, srv.URL+webhookPath, certainlytest.BearerAuth(webhookToken)))
 	if err != nil {
 		return fmt.Errorf("start the fake Certainly: %w", err)
 	}
 	defer fake.Close()
 	client, err := certainly.NewClient(fake.Token(), certainly.WithBaseURL(fake.URL))
 	if err != nil {
-		return err
+		return fmt.Errorf("certainly client: %w", err)
 	}
-	a, h, err := newRelay(client, webhookToken, clock.Now, t)
+	a, h, err := newRelay(client, webhookToken, clock.Now, t, nil)
 	if err != nil {
 		return err
 	}
@@ -188,22 +204,38 @@ func offline(ctx context.Context, lines func() (string, error), stdout io.Writer
 	t.Printf("certainly-relay at %s, called by a fake Certainly bot (certainlytest) at %s\n", srv.URL, fake.URL)
 	t.Printf("grace period: 30 minutes after the agent's last message (botbridge's default); the demo's clock skips it\n")
 
-	says := func(text string) error {
+	// says has the user write text, and returns whether the bot answered.
+	says := func(text string) (answered bool, err error) {
 		t.Say("user", text)
 		r, err := fake.UserSays(ctx, user, text)
 		if err != nil {
-			return fmt.Errorf("the user's message: %w", err)
+			return false, fmt.Errorf("the user's message %q: %w", text, err)
 		}
 		if r.Text != "" {
 			t.Say("bot", r.Text)
 		}
-		return nil
+		return r.Text != "", nil
+	}
+	// botAnswers is says when the bot must answer: it owns the
+	// conversation again.
+	botAnswers := func(text string) error {
+		answered, err := says(text)
+		if err == nil && !answered {
+			err = fmt.Errorf("the bot did not answer %q after the takeover", text)
+		}
+		return err
 	}
 	mode := func(want certainlytest.Mode) error {
 		if err := fake.WaitMode(ctx, user, want); err != nil {
 			return fmt.Errorf("wait for the bot's %s mode: %w", want, err)
 		}
 		t.Note("Certainly's bot is in %s mode", want)
+		// A Takeover with a ClaimEnd moves the user on in the bot's flow.
+		if u, _ := fake.User(user); want == certainlytest.ModeNormal && len(u.Transcript) > 0 {
+			if last := u.Transcript[len(u.Transcript)-1]; last.Interlocutor == certainly.InterlocutorBot {
+				t.Say("bot", last.Text)
+			}
+		}
 		return nil
 	}
 	// graceEnds lets the grace period give the conversation back, unless the
@@ -220,6 +252,9 @@ func offline(ctx context.Context, lines func() (string, error), stdout io.Writer
 		return nil
 	}
 	agent := func() error {
+		if prompt != "" {
+			t.Printf("%s", prompt)
+		}
 		line, err := lines()
 		if errors.Is(err, io.EOF) {
 			t.Note("the agent has nothing more to say")
@@ -232,7 +267,7 @@ func offline(ctx context.Context, lines func() (string, error), stdout io.Writer
 
 	// Act 1: the agent answers and hands the conversation back.
 	t.Section("1. A user asks for a human; the agent answers and hands back")
-	if err := says("Where is my parcel?"); err != nil {
+	if err := botAnswers("Where is my parcel?"); err != nil {
 		return err
 	}
 	t.Say("user", "Can I talk to a person?")
@@ -242,14 +277,16 @@ func offline(ctx context.Context, lines func() (string, error), stdout io.Writer
 	if err := mode(certainlytest.ModeListen); err != nil {
 		return err
 	}
-	if err := says("It was due yesterday."); err != nil {
+	if answered, err := says("It was due yesterday."); err != nil {
 		return err
+	} else if answered {
+		return errors.New("the bot answered in listen mode")
 	}
 	clock.Advance(time.Minute)
 	if err := agent(); err != nil {
 		return err
 	}
-	if err := says("Great, thanks!"); err != nil {
+	if _, err := says("Great, thanks!"); err != nil { // to the agent, unless they released already
 		return err
 	}
 	if err := agent(); err != nil {
@@ -261,7 +298,7 @@ func offline(ctx context.Context, lines func() (string, error), stdout io.Writer
 	if err := mode(certainlytest.ModeNormal); err != nil {
 		return err
 	}
-	if err := says("Can I change the address?"); err != nil {
+	if err := botAnswers("Can I change the address?"); err != nil {
 		return err
 	}
 
@@ -281,7 +318,7 @@ func offline(ctx context.Context, lines func() (string, error), stdout io.Writer
 	if err := mode(certainlytest.ModeNormal); err != nil {
 		return err
 	}
-	if err := says("Hello?"); err != nil {
+	if err := botAnswers("Hello?"); err != nil {
 		return err
 	}
 

@@ -25,12 +25,13 @@ func TestOfflineRelay(t *testing.T) {
 		"wants a human; the bot is in listen mode (Handover)",
 		"· Certainly's bot is in listen mode",
 		"user      › It was due yesterday.",
-		"· message webhook: relayed to the agent (the bot stays quiet)",
+		`· message webhook: web-user-42 wrote "It was due yesterday."; shown to the agent, the bot stays quiet`,
 		"agent     › Hi, I'm Sam from support.",
 		"user      › Great, thanks!",
-		"· message webhook: relayed to the agent",
+		`· message webhook: web-user-42 wrote "Great, thanks!"`,
 		`· the agent gave the conversation back to the bot (Takeover, ClaimEnd "agent-done")`,
 		"· Certainly's bot is in normal mode",
+		"bot       › Moving on to the next module: agent-done",
 		"user      › Can I change the address?",
 		"bot       › Yes: open your order and choose Change address.",
 		"2. The user asks again; the agent says nothing",
@@ -38,11 +39,30 @@ func TestOfflineRelay(t *testing.T) {
 		"· 31 minutes pass without a word from the agent",
 		"· the agent's grace period ran out: the relay gave web-user-42 back to the bot (Takeover)",
 		"· Certainly's bot is in normal mode",
+		"bot       › Moving on to the next module: agent-timeout",
 		"user      › Hello?",
 		"bot       › I'm the shop's bot.",
 		`OK: two handovers; Certainly saw 1 agent message(s) and takeovers with ClaimEnd ["agent-done" "agent-timeout"].`,
 	)
 	assert.NotContains(t, out, "webhook-token-for-the-offline-demo")
+	assert.NotContains(t, out, "(agent, your turn", "no prompt when the agent is scripted")
+}
+
+// With -i, the agent's lines are typed, after a prompt.
+func TestInteractiveAgent(t *testing.T) {
+	typing := demotest.Stdin(t)
+	go func() {
+		_, _ = io.WriteString(typing, "Typed by hand.\n/release\n")
+		typing.Close()
+	}()
+	out := demotest.Run(t, run, "-i")
+	demotest.InOrder(t, out,
+		"(agent, your turn: type a reply, or /release [ClaimEnd])",
+		"agent     › Typed by hand.",
+		"(agent, your turn",
+		`the agent gave the conversation back to the bot (Takeover, ClaimEnd "")`,
+		"bot       › Yes: open your order",
+	)
 }
 
 // An agent who never releases: both handovers end by the grace period.
@@ -67,8 +87,8 @@ func TestSilentAgent(t *testing.T) {
 func TestRealCertainly(t *testing.T) {
 	const webhookToken = "webhook-token-from-the-environment"
 	program := demotest.Forward(t)
-	fake := certainlytest.NewServer(t, certainlytest.WithWebhooks(program.URL+"/certainly/claim",
-		program.URL+"/certainly/messages", certainlytest.BearerAuth(webhookToken)))
+	fake := certainlytest.NewServer(t, certainlytest.WithWebhooks(program.URL+webhookPath,
+		program.URL+webhookPath, certainlytest.BearerAuth(webhookToken)))
 	t.Setenv("CERTAINLY_TOKEN", fake.Token())
 	t.Setenv("CERTAINLY_WEBHOOK_TOKEN", webhookToken)
 	typing := demotest.Stdin(t)
@@ -79,7 +99,7 @@ func TestRealCertainly(t *testing.T) {
 	program.To(t, m[1])
 
 	// A claim without the Webhook Builder's token is refused.
-	resp, err := http.Post(m[1]+"/certainly/claim", "application/json",
+	resp, err := http.Post(m[1]+webhookPath, "application/json",
 		strings.NewReader(`{"botId":"b","to":"intruder","reply":"VarWebhook"}`))
 	require.NoError(t, err)
 	resp.Body.Close()
@@ -88,6 +108,10 @@ func TestRealCertainly(t *testing.T) {
 	ctx := t.Context()
 	require.NoError(t, fake.UserAsksForHuman(ctx, "u1"))
 	require.NoError(t, fake.WaitMode(ctx, "u1", certainlytest.ModeListen))
+	r, err := fake.UserSays(ctx, "u1", "Is anyone there?")
+	require.NoError(t, err)
+	assert.Empty(t, r.Text, "the bot listens")
+	srv.WaitFor(t, `u1 wrote "Is anyone there?"; shown to the agent`)
 	_, err = io.WriteString(typing, "Hello, Sam here.\n")
 	require.NoError(t, err)
 	got, err := fake.WaitAgentMessages(ctx, "u1", 1)
@@ -109,9 +133,17 @@ func TestRealCertainly(t *testing.T) {
 
 func TestRealCertainlyNeedsItsTokens(t *testing.T) {
 	t.Setenv("CERTAINLY_TOKEN", "")
+	t.Setenv("CERTAINLY_WEBHOOK_TOKEN", "webhook-token-from-the-environment")
 	_, _, err := demotest.RunErr(t, run, "-serve", "-addr", "127.0.0.1:0")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "CERTAINLY_TOKEN is not set")
+
+	t.Setenv("CERTAINLY_TOKEN", "api-token-from-the-environment")
+	t.Setenv("CERTAINLY_WEBHOOK_TOKEN", " ")
+	_, _, err = demotest.RunErr(t, run, "-serve", "-addr", "127.0.0.1:0")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "CERTAINLY_WEBHOOK_TOKEN is not set")
+	assert.NotContains(t, err.Error(), "api-token-from-the-environment")
 }
 
 func TestBadFlags(t *testing.T) {
