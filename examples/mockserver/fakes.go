@@ -60,7 +60,9 @@ func startFakes(ctx context.Context, o options) (_ *fakes, err error) {
 	if f.altabots, err = altabotstest.New(altaOpts...); err != nil {
 		return nil, fmt.Errorf("altabots: %w", err)
 	}
-	if f.certainly, err = certainlytest.New(); err != nil {
+	// The same bot id as the -send samples, so that a relay handed a sample
+	// claim can call Handover on this fake.
+	if f.certainly, err = certainlytest.New(certainlytest.WithBotID(sampleCertainlyBot)); err != nil {
 		return nil, fmt.Errorf("certainly: %w", err)
 	}
 

@@ -60,6 +60,9 @@ func TestServe(t *testing.T) {
 	_, err = mv.CreateSession(ctx, moveo.CreateSessionRequest{ExternalSessionID: "e1"})
 	require.NoError(t, err)
 
+	// The Certainly samples name the served fake's bot, so a relay handed
+	// one can put that bot in listen mode.
+	assert.Contains(t, out, "bot id           "+sampleCertainlyBot)
 	require.NoError(t, srv.Stop())
 }
 

@@ -150,18 +150,22 @@ var vendors = map[string]vendor{
 		// certainly-handover-flow.txt: the claim (step 1B) and a user message.
 		samples: map[string]func(time.Time, string) any{
 			"claim": func(time.Time, string) any {
-				return map[string]any{"attachedMedia": "", "reply": "VarWebhook", "botId": "botdep-mock", "direction": "out",
+				return map[string]any{"attachedMedia": "", "reply": "VarWebhook", "botId": sampleCertainlyBot, "direction": "out",
 					"extractedData": map[string]any{}, "firstName": "Bob", "lastName": "Smith", "sessionId": "sess-mock",
 					"customVariables": map[string]any{}, "from": "token", "to": "user-42", "replyData": "", "moduleId": "mod-1",
 					"botTrainedModelId": ""}
 			},
 			"message": func(time.Time, string) any {
-				return map[string]any{"interlocutor": "user", "message": "Hello? Is anyone there?", "botId": "botdep-mock",
+				return map[string]any{"interlocutor": "user", "message": "Hello? Is anyone there?", "botId": sampleCertainlyBot,
 					"userId": "user-42", "sessionId": "sess-mock"}
 			},
 		},
 	},
 }
+
+// sampleCertainlyBot is the bot deployment of the Certainly samples, and
+// the id the served fake Certainly has.
+const sampleCertainlyBot = "botdep-mock"
 
 func bearer(h http.Header, _ []byte, token, _ string) { h.Set("Authorization", "Bearer "+token) }
 
