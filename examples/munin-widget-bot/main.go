@@ -6,6 +6,8 @@
 //	                        what the bot replied, or why it stayed quiet
 //	GET  /chat/{session}    what Munin's humans wrote that the widget has not shown yet
 //	POST /webhooks/munin    Munin's signed webhooks (munin.NewWebhookHandler)
+//	POST /demo/human        with the fake Munin only: a dashboard human replies,
+//	POST /demo/release      or hands the conversation back
 //
 // The bot itself is examples/internal/widgetbot: it pushes every visitor
 // message to Munin and answers through handoff's fence (Decide → generate →
@@ -27,7 +29,15 @@
 //	go run ./examples/munin-widget-bot -serve -base-url https://api.getmunin.com/ \
 //		-channel cch_… -origin https://shop.example -addr :8080
 //
-// where the webhook was created in Munin for https://<this service>/webhooks/munin.
+// where the webhook was created once in Munin (POST /v1/webhooks, see the
+// README) for https://<this service>/webhooks/munin: the service takes its
+// secret rather than subscribing itself, so that every replica verifies
+// the same deliveries.
+//
+// The demo's grace period is botbridge's default, 30 minutes, as long as
+// Munin's claim on a conversation a human replied to (a shorter one would
+// only see the bot's posts refused with munin.ErrHandoverActive); offline,
+// the scripted visitor moves the fake Munin's clock instead of waiting.
 package main
 
 import (
@@ -90,7 +100,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer closeStore()
-	bot, err := widgetbot.New(widgetbot.Config{Widget: m.widget, Admin: m.admin, Controller: ctl})
+	t := demo.NewTranscript(stdout)
+	hooks := &webhookLog{t: t, live: c.serve}
+	bot, err := widgetbot.New(widgetbot.Config{Widget: m.widget, Admin: m.admin, Controller: ctl,
+		// Your language model goes here: it gets the visitor's text and
+		// returns the reply, and whether the visitor asked for a person.
+		Generate: widgetbot.Canned,
+		Observed: hooks.observed,
+	})
 	if err != nil {
 		return err
 	}
@@ -110,17 +127,31 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	endpoint.Set(h)
 
 	if !c.serve {
-		return visit(ctx, srv.URL, m.fake, stdout)
+		return visit(ctx, t, srv.URL, m.fake, hooks)
 	}
-	t := demo.NewTranscript(stdout)
 	t.Printf("munin-widget-bot at %s (who owns each conversation: %s)\n", srv.URL, storeName(c.redisAddr))
 	t.Printf("Munin: %s\n\n", m.describe())
-	t.Printf("  curl -s %s/chat -d '{\"session\":\"s1\",\"text\":\"Where is my order?\"}'\n", srv.URL)
-	t.Printf("  curl -s %s/chat -d '{\"session\":\"s1\",\"text\":\"Can I talk to a person?\"}'\n", srv.URL)
-	if m.fake != nil {
-		t.Printf("  curl -s %s/demo/human -d '{\"session\":\"s1\",\"text\":\"Hi, Sam here.\"}'   # a Munin human replies (fake Munin only)\n", srv.URL)
+	curl := func(path, body, comment string) {
+		line := "  curl -s " + srv.URL + path
+		if body != "" {
+			line += " -d '" + body + "'"
+		}
+		if comment != "" {
+			line += "   # " + comment
+		}
+		t.Printf("%s\n", line)
 	}
-	t.Printf("  curl -s %s/chat/s1\n\nserving until Ctrl-C\n", srv.URL)
+	curl("/chat", `{"session":"s1","text":"Where is my order?"}`, "the bot answers")
+	curl("/chat", `{"session":"s1","text":"Can I talk to a person?"}`, "the bot asks Munin for a human")
+	if m.fake != nil {
+		curl("/demo/human", `{"session":"s1","text":"Hi, Sam here."}`, "a Munin human replies (fake Munin only)")
+	}
+	curl("/chat/s1", "", "what Munin's humans wrote")
+	curl("/chat", `{"session":"s1","text":"Thanks!"}`, "the bot stays quiet: a human owns the conversation")
+	if m.fake != nil {
+		curl("/demo/release", `{"session":"s1"}`, "the human hands it back (fake Munin only)")
+	}
+	t.Printf("\nserving until Ctrl-C\n")
 	<-srv.Done()
 	return nil
 }

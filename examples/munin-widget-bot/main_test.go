@@ -2,14 +2,12 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/stretchr/testify/assert"
@@ -23,6 +21,10 @@ import (
 	"github.com/botbridge/botbridge/munin/munintest"
 )
 
+// story is the offline run, in Munin's terms: the bot answers, asks Munin
+// for a human, Sam's dashboard reply arrives as signed webhooks and reaches
+// the visitor through the service, the bot stays quiet while Sam owns the
+// conversation, and answers again once the grace period is over.
 var story = []string{
 	"visitor   › Hi! Where is my order #1042?",
 	"· POST /chat → reply, owner bot (no handoff)",
@@ -30,8 +32,10 @@ var story = []string{
 	"visitor   › Can I talk to a person, please?",
 	"bot       › Of course. I've asked a colleague to join",
 	"· the bot asked Munin for a human",
+	"· POST /webhooks/munin, signatures verified: conversation.handover_requested",
 	"· Sam replies in Munin's dashboard (POST /demo/human)",
-	"· GET /chat/s1 → a message from Munin's human",
+	"· POST /webhooks/munin, signatures verified: conversation.message.sent (by a human), conversation.taken_over",
+	"· GET /chat/s1 → what Munin's humans wrote",
 	"Sam       › Hi, I'm Sam. Which day suits you for the delivery?",
 	"visitor   › Thursday, please.",
 	"· POST /chat → no reply: owner human (taken over)",
@@ -167,6 +171,23 @@ func TestChatRefusesBadInput(t *testing.T) {
 	h.ServeHTTP(w, httptest.NewRequest("POST", "/demo/human", strings.NewReader(`{"session":"s1","text":"x"}`)))
 	assert.Equal(t, http.StatusNotFound, w.Code, "no demo route without the fake")
 
+	// The demo routes, with the fake: the same checks, and a session Munin
+	// does not know.
+	demoH := newService(bot, http.NotFoundHandler(), fake, &logs)
+	for _, c := range []struct{ path, body, want string }{
+		{"/demo/human", `{"session":"s1"}`, `text is required`},
+		{"/demo/release", `{}`, `session is required`},
+	} {
+		w := httptest.NewRecorder()
+		demoH.ServeHTTP(w, httptest.NewRequest("POST", c.path, strings.NewReader(c.body)))
+		assert.Equal(t, http.StatusBadRequest, w.Code, c.want)
+		assert.Contains(t, w.Body.String(), c.want)
+	}
+	w = httptest.NewRecorder()
+	demoH.ServeHTTP(w, httptest.NewRequest("POST", "/demo/release", strings.NewReader(`{"session":"nobody"}`)))
+	assert.Equal(t, http.StatusNotFound, w.Code)
+	assert.Contains(t, w.Body.String(), "no conversation for session nobody")
+
 	// Munin refusing the push is a 502 for the widget, and a log line
 	// without the key.
 	fake.FailNext("POST /v1/widget/messages", http.StatusForbidden, 1)
@@ -178,6 +199,9 @@ func TestChatRefusesBadInput(t *testing.T) {
 	assert.NotContains(t, logs.String(), fake.Channel().WidgetKey)
 }
 
+// TestServeOffline plays with -serve as a developer would with the printed
+// curl lines: the fake Munin's human takes the conversation and hands it
+// back, and the service prints each verified webhook as it comes.
 func TestServeOffline(t *testing.T) {
 	t.Parallel()
 	srv := demotest.Start(t, run, "serving until Ctrl-C", "-serve", "-addr", "127.0.0.1:0")
@@ -185,14 +209,35 @@ func TestServeOffline(t *testing.T) {
 	assert.Contains(t, out, "(who owns each conversation: memory)")
 	assert.Contains(t, out, "Munin: a fake Munin (munintest) at http://127.0.0.1:")
 	assert.Regexp(t, `curl -s http://127\.0\.0\.1:\d+/demo/human -d`, out)
+	assert.Regexp(t, `curl -s http://127\.0\.0\.1:\d+/demo/release -d`, out)
 	base := regexp.MustCompile(`munin-widget-bot at (http://\S+)`).FindStringSubmatch(out)[1]
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-	defer cancel()
-	var a chatAnswer
-	require.NoError(t, call(ctx, http.MethodPost, base+"/chat", chatRequest{Session: "s1", Text: "Where is my order?"}, &a))
+	ctx := t.Context()
+	chat := func(text string) chatAnswer {
+		t.Helper()
+		var a chatAnswer
+		require.NoError(t, call(ctx, http.MethodPost, base+"/chat", chatRequest{Session: "s1", Text: text}, &a))
+		return a
+	}
+
+	a := chat("Where is my order?")
 	assert.Contains(t, a.Reply, "Order #1042")
 	b, err := json.Marshal(a)
 	require.NoError(t, err)
 	assert.Contains(t, string(b), `"owner":"bot","reason":"no handoff"`)
+
+	// The dashboard routes answer once the fake delivered the webhooks, so
+	// each next /chat sees their effect.
+	require.NoError(t, call(ctx, http.MethodPost, base+"/demo/human", chatRequest{Session: "s1", Text: "Sam here."}, nil))
+	srv.WaitFor(t, "webhook conversation.taken_over, signature verified")
+	a = chat("Thanks")
+	assert.Empty(t, a.Reply)
+	assert.Equal(t, "human", a.Owner)
+	require.NotNil(t, a.Until, "a human owns it until the grace period ends")
+
+	require.NoError(t, call(ctx, http.MethodPost, base+"/demo/release", chatRequest{Session: "s1"}, nil))
+	srv.WaitFor(t, "webhook conversation.released, signature verified")
+	a = chat("Anyone?")
+	assert.NotEmpty(t, a.Reply, "the human handed the conversation back")
+	assert.Equal(t, "bot", a.Owner)
 	require.NoError(t, srv.Stop())
 }

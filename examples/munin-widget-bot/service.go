@@ -5,10 +5,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/botbridge/botbridge/examples/internal/demo"
 	"github.com/botbridge/botbridge/examples/internal/widgetbot"
+	"github.com/botbridge/botbridge/munin"
 	"github.com/botbridge/botbridge/munin/munintest"
 )
 
@@ -41,15 +45,16 @@ type humanMessage struct {
 	At   time.Time `json:"at"`
 }
 
-// newService is the service's HTTP API. fake, when not nil, adds
-// POST /demo/human, where a Munin human replies in a session.
+// newService is the service's HTTP API. fake, when not nil, adds the
+// routes where a developer plays Munin's dashboard human (demoRoutes).
+// Failures are logged to logw.
 func newService(bot *widgetbot.Bot, webhooks http.Handler, fake *munintest.Server, logw io.Writer) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /webhooks/munin", webhooks)
 
 	mux.HandleFunc("POST /chat", func(w http.ResponseWriter, r *http.Request) {
 		var req chatRequest
-		if !decode(w, r, &req) {
+		if !decode(w, r, &req, "session", "text") {
 			return
 		}
 		a, err := bot.Hear(r.Context(), req.Session, req.Text)
@@ -79,9 +84,21 @@ func newService(bot *widgetbot.Bot, webhooks http.Handler, fake *munintest.Serve
 	})
 
 	if fake != nil {
-		mux.HandleFunc("POST /demo/human", func(w http.ResponseWriter, r *http.Request) {
+		demoRoutes(mux, fake, logw)
+	}
+	return mux
+}
+
+// demoRoutes let a developer play Munin's dashboard human against the fake
+// Munin: POST /demo/human {"session","text"} replies in the session's
+// conversation, POST /demo/release {"session"} hands it back to the bot.
+// Each answers once the fake has delivered the webhooks its action caused,
+// so that the next /chat sees their effect.
+func demoRoutes(mux *http.ServeMux, fake *munintest.Server, logw io.Writer) {
+	dashboard := func(what string, act func(conversation, text string) error, required ...string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
 			var req chatRequest
-			if !decode(w, r, &req) {
+			if !decode(w, r, &req, required...) {
 				return
 			}
 			conv, ok := fake.ConversationBySession(req.Session)
@@ -89,28 +106,39 @@ func newService(bot *widgetbot.Bot, webhooks http.Handler, fake *munintest.Serve
 				reply(w, http.StatusNotFound, map[string]string{"error": "no conversation for session " + req.Session})
 				return
 			}
-			if _, err := fake.Dashboard().Reply(conv.ID, req.Text); err != nil {
-				fail(w, logw, "dashboard reply", err)
+			if err := act(conv.ID, req.Text); err != nil {
+				fail(w, logw, what, err)
+				return
+			}
+			if err := fake.WaitDeliveries(r.Context()); err != nil {
+				fail(w, logw, what, err)
 				return
 			}
 			w.WriteHeader(http.StatusNoContent)
-		})
+		}
 	}
-	return mux
+	mux.HandleFunc("POST /demo/human", dashboard("dashboard reply", func(conv, text string) error {
+		_, err := fake.Dashboard().Reply(conv, text)
+		return err
+	}, "session", "text"))
+	mux.HandleFunc("POST /demo/release", dashboard("dashboard release", func(conv, _ string) error {
+		return fake.Dashboard().Release(conv)
+	}, "session"))
 }
 
 // decode reads a {"session","text"} body, or answers 400 naming what is
-// wrong.
-func decode(w http.ResponseWriter, r *http.Request, req *chatRequest) bool {
+// wrong: bad JSON, or a required field missing.
+func decode(w http.ResponseWriter, r *http.Request, req *chatRequest, required ...string) bool {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := json.NewDecoder(r.Body).Decode(req); err != nil {
 		reply(w, http.StatusBadRequest, map[string]string{"error": "body: want JSON {\"session\":…,\"text\":…}: " + err.Error()})
 		return false
 	}
 	req.Session, req.Text = strings.TrimSpace(req.Session), strings.TrimSpace(req.Text)
-	for _, f := range []struct{ name, value string }{{"session", req.Session}, {"text", req.Text}} {
-		if f.value == "" {
-			reply(w, http.StatusBadRequest, map[string]string{"error": f.name + " is required"})
+	fields := map[string]string{"session": req.Session, "text": req.Text}
+	for _, name := range required {
+		if fields[name] == "" {
+			reply(w, http.StatusBadRequest, map[string]string{"error": name + " is required"})
 			return false
 		}
 	}
@@ -118,7 +146,7 @@ func decode(w http.ResponseWriter, r *http.Request, req *chatRequest) bool {
 }
 
 // fail logs err and answers 502: the service is up, Munin or the store
-// is not.
+// is not. The log line is the SDK's error, which never holds a key.
 func fail(w http.ResponseWriter, logw io.Writer, what string, err error) {
 	fmt.Fprintf(logw, "munin-widget-bot: %s: %v\n", what, err)
 	reply(w, http.StatusBadGateway, map[string]string{"error": what + " failed"})
@@ -128,4 +156,45 @@ func reply(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// webhookLog notes the verified webhooks that can change who owns a
+// conversation. When serving, it prints each as it comes; the scripted
+// visitor prints them at its own pace (take), sorted, because Munin
+// delivers concurrently and in no set order.
+type webhookLog struct {
+	t    *demo.Transcript
+	live bool
+
+	mu      sync.Mutex
+	pending []string
+}
+
+// observed is widgetbot.Config.Observed.
+func (l *webhookLog) observed(ev munin.Event) {
+	line := ev.EventEnvelope().Type
+	if m, ok := ev.(*munin.MessageSentEvent); ok {
+		who := m.AuthorType
+		if who == munin.AuthorUser { // a Munin user: a human in the dashboard
+			who = "a human"
+		}
+		line += " (by " + who + ")"
+	}
+	if l.live {
+		l.t.Note("webhook %s, signature verified", line)
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.pending = append(l.pending, line)
+}
+
+// take returns the webhooks observed since the last call, sorted.
+func (l *webhookLog) take() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	got := l.pending
+	l.pending = nil
+	slices.Sort(got)
+	return got
 }
