@@ -9,7 +9,7 @@ import (
 )
 
 // autoReplier is WithAutoReply: one timer per conversation whose first
-// reply is still due.
+// reply is still due, and a memory of the handoffs already answered.
 type autoReplier struct {
 	client    *Client
 	text      string
@@ -21,17 +21,27 @@ type autoReplier struct {
 
 	mu      sync.Mutex
 	closed  bool
-	pending map[string]*pendingReply
-	sending sync.WaitGroup // automatic replies being sent
+	pending map[string]*pendingReply // by conversation id
+	pruneAt int                      // prune answered entries when pending grows to this
+	sending sync.WaitGroup           // automatic replies being sent
 }
 
-// pendingReply is a conversation whose first reply is due. stop is nil
-// while the desk's Establish runs, and then cancels the timer; at is when
-// Establish returned.
+// pendingReply is one handoff of a conversation: an establish the desk
+// accepted. stop is nil while the desk's Establish runs, and then cancels
+// the timer; at is when Establish returned. Once answered (the desk
+// replied, or the automatic reply went out) it has no timer and stays
+// until WaitingTime after at, so that AltaBots repeating the establish
+// does not arm a second reply.
 type pendingReply struct {
-	stop func() bool
-	at   time.Time
+	timestamp UnixMillis // the establish's: a repeat of it carries the same
+	stop      func() bool
+	at        time.Time
+	answered  bool
 }
+
+// minPrune is the size of the pending map below which answered handoffs are
+// never pruned.
+const minPrune = 64
 
 // ErrAutoReplyTooLate is what Hooks.AutoReplied gets for an automatic reply
 // (WithAutoReply) whose timer ran after AltaBots' waiting time (a
@@ -50,31 +60,58 @@ func newAutoReplier(client *Client, text string, after time.Duration, clock Cloc
 		hook:    hook,
 		logger:  logger,
 		pending: make(map[string]*pendingReply),
+		pruneAt: minPrune,
 	}
-	a.unobserve = client.observers.add(a.cancel)
+	a.unobserve = client.observers.add(a.answered)
 	return a
 }
 
-// begin records that conversationID's first reply is due, replacing an
-// earlier record (and its timer). It returns nil once the handler is
-// closed.
-func (a *autoReplier) begin(conversationID string) *pendingReply {
+// begin records that conversationID's establish with timestamp is in, and
+// returns the record to arm once the desk accepted it. A repeat of the
+// handoff's establish (the same timestamp) returns nil: it keeps the
+// handoff's timer, which counts from the first, and arms none once the
+// handoff was answered. Any other establish replaces the conversation's
+// record and its timer. It returns nil once the handler is closed.
+func (a *autoReplier) begin(conversationID string, timestamp UnixMillis) *pendingReply {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.closed {
 		return nil
 	}
-	if old := a.pending[conversationID]; old != nil && old.stop != nil {
-		old.stop()
+	if old := a.pending[conversationID]; old != nil {
+		if old.timestamp == timestamp && (old.stop != nil || old.answered) {
+			return nil
+		}
+		if old.stop != nil {
+			old.stop()
+		}
 	}
-	p := &pendingReply{}
+	a.prune()
+	p := &pendingReply{timestamp: timestamp}
 	a.pending[conversationID] = p
 	return p
 }
 
-// arm starts p's timer when the establish succeeded and nothing cancelled
-// p meanwhile (a reply, a close, a later establish, Close); otherwise it
-// forgets p.
+// prune forgets the answered handoffs older than WaitingTime, once the map
+// has doubled since the last prune: amortised, each establish pays for
+// O(1) entries. a.mu is held.
+func (a *autoReplier) prune() {
+	if len(a.pending) < a.pruneAt {
+		return
+	}
+	now := a.clock.Now()
+	for conv, p := range a.pending {
+		if p.answered && now.Sub(p.at) >= WaitingTime {
+			delete(a.pending, conv)
+		}
+	}
+	a.pruneAt = max(minPrune, 2*len(a.pending))
+}
+
+// arm starts p's timer when the establish succeeded and nothing replaced p
+// meanwhile (a later establish, a close, Close); a p answered meanwhile (a
+// reply from inside Establish) is only remembered. A refused establish is
+// forgotten.
 func (a *autoReplier) arm(conversationID string, p *pendingReply, established bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -85,17 +122,34 @@ func (a *autoReplier) arm(conversationID string, p *pendingReply, established bo
 		delete(a.pending, conversationID)
 		return
 	}
-	// fire takes a.mu, so it cannot look at p before stop is set.
 	p.at = a.clock.Now()
+	if p.answered {
+		return
+	}
+	// fire takes a.mu, so it cannot look at p before stop is set.
 	p.stop = a.clock.AfterFunc(a.after, func() { a.fire(conversationID, p) })
 }
 
-// cancel forgets conversationID's due reply and stops its timer.
-func (a *autoReplier) cancel(conversationID string) {
+// answered records that the desk replied in conversationID: its timer
+// stops, and a repeat of its establish arms none.
+func (a *autoReplier) answered(conversationID string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if p := a.pending[conversationID]; p != nil && !p.answered {
+		if p.stop != nil {
+			p.stop()
+		}
+		p.answered = true
+	}
+}
+
+// end forgets conversationID, whose handoff AltaBots closed: the next
+// establish for it is a new handoff.
+func (a *autoReplier) end(conversationID string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if p := a.pending[conversationID]; p != nil {
-		if p.stop != nil {
+		if p.stop != nil && !p.answered {
 			p.stop()
 		}
 		delete(a.pending, conversationID)
@@ -105,11 +159,11 @@ func (a *autoReplier) cancel(conversationID string) {
 // fire sends the automatic reply for p, unless it was cancelled.
 func (a *autoReplier) fire(conversationID string, p *pendingReply) {
 	a.mu.Lock()
-	if a.closed || a.pending[conversationID] != p {
+	if a.closed || a.pending[conversationID] != p || p.answered {
 		a.mu.Unlock()
 		return
 	}
-	delete(a.pending, conversationID)
+	p.answered = true
 	a.sending.Add(1)
 	a.mu.Unlock()
 	defer a.sending.Done()
@@ -143,7 +197,7 @@ func (a *autoReplier) close() {
 	if !a.closed {
 		a.closed = true
 		for conv, p := range a.pending {
-			if p.stop != nil {
+			if p.stop != nil && !p.answered {
 				p.stop()
 			}
 			delete(a.pending, conv)

@@ -223,18 +223,112 @@ func TestAutoReplyOnlyAfterAcceptedEstablish(t *testing.T) {
 	assert.Empty(t, f.sent())
 }
 
-// A second establish for the conversation starts the delay again.
-func TestAutoReplyRestartsOnReestablish(t *testing.T) {
+// establishAt sends the page's establish for conv with another timestamp:
+// AltaBots' next handoff of the conversation.
+func (f *autoReplyFixture) establishAt(conv string, timestamp UnixMillis) {
+	f.t.Helper()
+	body := strings.Replace(docEstablish, docConversation, conv, 1)
+	body = strings.Replace(body, `"timestamp": 1742265090895`, `"timestamp": `+timestamp.String(), 1)
+	require.NotEqual(f.t, strings.Replace(docEstablish, docConversation, conv, 1), body, "timestamp replaced")
+	rec := serve(f.handler, altabotsCall("/conversation/establish", body))
+	require.Equal(f.t, http.StatusOK, rec.Code, rec.Body.String())
+}
+
+// AltaBots repeating an establish (same conversation and timestamp) is the
+// same handoff: its wait counts from the first, and an answered one gets
+// no second reply. A new establish (another timestamp) is a new handoff.
+func TestAutoReplyReestablish(t *testing.T) {
+	t.Parallel()
+	t.Run("repeat keeps the first timer", func(t *testing.T) {
+		t.Parallel()
+		f := newAutoReplyFixture(t)
+		f.establish(docConversation)
+		f.clock.Advance(30 * time.Second)
+		f.establish(docConversation)
+		assert.Equal(t, 1, f.clock.armed())
+		f.clock.Advance(autoAfter - 30*time.Second) // 45 s after the first
+		assert.Len(t, f.sent(), 1, "inside AltaBots' wait, which began with the first establish")
+		f.clock.Advance(time.Hour)
+		assert.Len(t, f.sent(), 1)
+		establishes, _, _ := f.desk.calls()
+		assert.Equal(t, 2, establishes, "the desk hears of both")
+	})
+	t.Run("repeat after the desk replied", func(t *testing.T) {
+		t.Parallel()
+		f := newAutoReplyFixture(t)
+		f.establish(docConversation)
+		require.NoError(t, f.client.SendMessage(t.Context(), docConversation, "Hi, I'm Dana."))
+		f.clock.Advance(20 * time.Second)
+		f.establish(docConversation)
+		assert.Zero(t, f.clock.armed())
+		f.clock.Advance(time.Hour)
+		assert.Len(t, f.sent(), 1, "only Dana's")
+		assert.Empty(t, f.autoReplies())
+	})
+	t.Run("repeat after the automatic reply", func(t *testing.T) {
+		t.Parallel()
+		f := newAutoReplyFixture(t)
+		f.establish(docConversation)
+		f.clock.Advance(autoAfter + time.Second)
+		f.establish(docConversation)
+		f.clock.Advance(time.Hour)
+		assert.Len(t, f.autoReplies(), 1)
+	})
+	t.Run("new handoff", func(t *testing.T) {
+		t.Parallel()
+		f := newAutoReplyFixture(t)
+		f.establish(docConversation)
+		require.NoError(t, f.client.SendMessage(t.Context(), docConversation, "Hi, I'm Dana."))
+		f.clock.Advance(10 * time.Minute)
+		f.establishAt(docConversation, Millis(f.clock.Now()))
+		assert.Equal(t, 1, f.clock.armed(), "the desk must reply to the new handoff")
+		f.clock.Advance(autoAfter)
+		assert.Equal(t, []autoReplied{{docConversation, nil}}, f.autoReplies())
+	})
+	t.Run("new handoff while the first is due", func(t *testing.T) {
+		t.Parallel()
+		f := newAutoReplyFixture(t)
+		f.establish(docConversation)
+		f.clock.Advance(30 * time.Second)
+		f.establishAt(docConversation, Millis(f.clock.Now()))
+		assert.Equal(t, 1, f.clock.armed(), "the new timer replaced the first")
+		f.clock.Advance(autoAfter - time.Second) // 74 s after the first
+		assert.Empty(t, f.sent())
+		f.clock.Advance(time.Second)
+		assert.Len(t, f.sent(), 1)
+	})
+	t.Run("repeat after a close", func(t *testing.T) {
+		t.Parallel()
+		f := newAutoReplyFixture(t)
+		f.establish(docConversation)
+		require.NoError(t, f.client.SendMessage(t.Context(), docConversation, "Hi, I'm Dana."))
+		assertAnswer(t, serve(f.handler, altabotsCall("/conversation/close", docClose)), 200, 0, "success")
+		f.establish(docConversation)
+		f.clock.Advance(autoAfter)
+		assert.Len(t, f.autoReplies(), 1, "after a close, every establish is a new handoff")
+	})
+}
+
+// Answered handoffs are remembered for AltaBots' waiting time only: the
+// handler's memory stays bounded by the establishes of the last minute.
+func TestAutoReplyForgetsAnsweredHandoffs(t *testing.T) {
 	t.Parallel()
 	f := newAutoReplyFixture(t)
-	f.establish(docConversation)
-	f.clock.Advance(30 * time.Second)
-	f.establish(docConversation)
-	assert.Equal(t, 1, f.clock.armed())
-	f.clock.Advance(autoAfter - time.Second) // 74 s after the first
-	assert.Empty(t, f.sent())
-	f.clock.Advance(time.Second)
-	assert.Len(t, f.sent(), 1)
+	const n = 5 * minPrune
+	for i := range n {
+		conv := "conv-" + itoa(i)
+		f.establish(conv)
+		f.handler.MarkReplied(conv)
+		f.clock.Advance(time.Second)
+	}
+	f.handler.auto.mu.Lock()
+	kept := len(f.handler.auto.pending)
+	f.handler.auto.mu.Unlock()
+	assert.LessOrEqual(t, kept, 2*int(WaitingTime/time.Second)+minPrune,
+		"answered handoffs older than WaitingTime were pruned")
+	// The last handoffs are still remembered: a repeat arms nothing.
+	f.establish("conv-" + itoa(n-1))
+	assert.Zero(t, f.clock.armed())
 }
 
 // Close stops the timers, is idempotent, and later establishes start none.

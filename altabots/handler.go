@@ -135,13 +135,14 @@ func (h *Handler) Paths() (establish, chat, close string) {
 	return h.paths[establishEndpoint], h.paths[chatEndpoint], h.paths[closeEndpoint]
 }
 
-// MarkReplied cancels the auto-reply timer of conversationID
-// (WithAutoReply), for a desk that replied by other means than the
-// handler's Client. It does nothing without WithAutoReply or without a
-// timer for the conversation.
+// MarkReplied records that the desk replied in conversationID by other
+// means than the handler's Client: its auto-reply timer (WithAutoReply)
+// stops, and AltaBots repeating the handoff's establish starts none. It
+// does nothing without WithAutoReply or without a handoff of the
+// conversation.
 func (h *Handler) MarkReplied(conversationID string) {
 	if h.auto != nil {
-		h.auto.cancel(conversationID)
+		h.auto.answered(conversationID)
 	}
 }
 
@@ -265,7 +266,7 @@ func (h *Handler) dispatch(ctx context.Context, ep endpoint, body []byte) (conve
 		// Recorded before the desk runs, so that a reply the desk sends
 		// from inside Establish cancels it; the timer starts only once
 		// Establish returned nil (deferred: a panic forgets it too).
-		pending, established := h.auto.begin(req.ConversationID), false
+		pending, established := h.auto.begin(req.ConversationID, req.Timestamp), false
 		defer func() { h.auto.arm(req.ConversationID, pending, established) }()
 		err = h.desk.Establish(ctx, req)
 		established = err == nil
@@ -281,7 +282,9 @@ func (h *Handler) dispatch(ctx context.Context, ep endpoint, body []byte) (conve
 		if err != nil {
 			return "", err
 		}
-		h.MarkReplied(req.ConversationID) // AltaBots ended it: no reply is due
+		if h.auto != nil {
+			h.auto.end(req.ConversationID) // AltaBots ended it: no reply is due
+		}
 		return req.ConversationID, h.desk.Close(ctx, req)
 	}
 }

@@ -206,8 +206,14 @@ func WithClock(c Clock) HandlerOption {
 // A successful client.SendMessage for the conversation — from the desk,
 // on the same *Client — cancels the timer, and so do MarkReplied (for a
 // desk that replies by other means), a close call for the conversation,
-// and Handler.Close. A second establish for the same conversation starts
-// the timer again.
+// and Handler.Close. A new establish for the conversation (another
+// timestamp) is a new handoff: it replaces the timer, and the desk must
+// reply again. A repeat of the same establish (the same conversation_id and
+// timestamp, as a retry would send) keeps the first timer, which counts
+// from the first establish as AltaBots' wait does, and arms none when the
+// handoff was answered already; the handler remembers an answered handoff
+// until WaitingTime after its establish, or until its close call. The desk
+// is called for every establish, repeats included.
 //
 // after must be positive and shorter than WaitingTime; 45 seconds leaves
 // room for a slow network and a retry. The automatic reply itself is
