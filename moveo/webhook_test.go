@@ -260,6 +260,19 @@ func TestWebhookHandlerCallbackFailsThenRetry(t *testing.T) {
 	assert.Equal(t, 2, calls.count(), "the retry called fn again, the next one did not")
 }
 
+// A callback that can never act on an event refuses it: 400, which Moveo
+// takes as final.
+func TestWebhookHandlerCallbackRefusal(t *testing.T) {
+	t.Parallel()
+	calls := &hookCalls{}
+	h, _ := hookHandler(t, calls)
+	calls.setErr(webhookverify.Refuse(errors.New("unknown session")))
+	rec := hookServe(h, hookRequest(docAgentMessage, hookSecret))
+	assert.Equal(t, http.StatusBadRequest, rec.Code)
+	assert.NotContains(t, rec.Body.String(), "session")
+	assert.Equal(t, 1, calls.count())
+}
+
 func TestWebhookHandlerCallbackPanics(t *testing.T) {
 	t.Parallel()
 	var n atomic.Int32

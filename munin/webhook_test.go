@@ -295,6 +295,17 @@ func TestWebhookHandlerCallbackFailureIsRetried(t *testing.T) {
 	assert.Equal(t, 3, calls.count())
 }
 
+// A callback that can never act on an event refuses it: 400, which asks
+// Munin for no retry, without the reason.
+func TestWebhookHandlerCallbackRefusal(t *testing.T) {
+	calls := &whCalls{err: webhookverify.Refuse(errors.New("no session for this conversation"))}
+	h, _ := whHandler(t, calls)
+	rec := whServe(h, whRequest(evtMessageSent("evt_1", munin.AuthorUser), whSecret, whDelivery))
+	assert.Equal(t, http.StatusBadRequest, rec.Code)
+	assert.Equal(t, "Bad Request\n", rec.Body.String())
+	assert.Equal(t, 1, calls.count())
+}
+
 func TestWebhookHandlerCallbackPanicReleasesTheDelivery(t *testing.T) {
 	var n atomic.Int32
 	fn := func(context.Context, munin.Event) error {

@@ -27,3 +27,27 @@ var (
 	// ErrTooLarge means the request body exceeded the byte cap. The rest of the body is left unread.
 	ErrTooLarge = errors.New("webhookverify: body too large")
 )
+
+// Refuse marks err as a webhook callback's refusal of an event it can never act on, such as one
+// that lacks a field the callback needs: a Receiver (and every vendor handler built on it) answers
+// 400, which tells the vendor that sending it again is useless, instead of the 500 that asks for a
+// retry. The message stays err's, so it should name the field. errors.Is and errors.As see through
+// the mark; Refuse(nil) is nil.
+func Refuse(err error) error {
+	if err == nil {
+		return nil
+	}
+	return refusal{err}
+}
+
+// IsRefusal reports whether err, or an error it wraps, was marked by Refuse.
+func IsRefusal(err error) bool {
+	var r refusal
+	return errors.As(err, &r)
+}
+
+// refusal is an error marked by Refuse.
+type refusal struct{ err error }
+
+func (r refusal) Error() string { return r.err.Error() }
+func (r refusal) Unwrap() error { return r.err }

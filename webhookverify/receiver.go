@@ -91,8 +91,9 @@ type ReceiverConfig[E any] struct {
 //     than Skew in the future gets 400;
 //   - dedupe: Deduper.Begin on the key; a key handled before gets 200, one in flight gets
 //     InFlightStatus, a Deduper failure gets 500; none of them calls Handle;
-//   - Handle: nil gets 204, an error 500. The claim on the key is settled with End either way,
-//     even when the request's context is done.
+//   - Handle: nil gets 204, an error 500, and an error wrapped by Refuse (an event Handle can never
+//     act on) 400. The claim on the key is settled with End either way, even when the request's
+//     context is done.
 //
 // A refusal's body is the bare status text, never the reason. Build one with NewReceiver; it is safe
 // for concurrent use and prints no secret.
@@ -119,7 +120,7 @@ type Receiver[E any] struct {
 
 // receiverMessages are the log messages, built once.
 type receiverMessages struct {
-	method, refused, bad, stale, future, dedupeFailed, duplicate, inFlight, failed, handled, settle string
+	method, refused, bad, stale, future, dedupeFailed, duplicate, inFlight, failed, unusable, handled, settle string
 }
 
 // NewReceiver checks c and returns its Receiver. It fails on a nil Parse or Handle, a negative Window
@@ -185,7 +186,7 @@ func NewReceiver[E any](c ReceiverConfig[E]) (*Receiver[E], error) {
 			method: p + "method not allowed", refused: p + "refused", bad: p + "bad event",
 			stale: stale, future: p + "event from the future", dedupeFailed: p + "deduper failed",
 			duplicate: p + "duplicate " + c.Noun, inFlight: p + c.Noun + " already being handled",
-			failed: p + "callback failed", handled: p + "handled",
+			failed: p + "callback failed", unusable: p + "callback refused the " + c.Noun, handled: p + "handled",
 			settle: p + "deduper failed to settle the " + c.Noun,
 		},
 	}, nil
@@ -268,6 +269,10 @@ func (rc *Receiver[E]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	if err := rc.call(ctx, key, ev); err != nil {
+		if IsRefusal(err) {
+			rc.answer(w, r, slog.LevelWarn, http.StatusBadRequest, ev, rc.msg.unusable, err)
+			return
+		}
 		rc.answer(w, r, slog.LevelError, http.StatusInternalServerError, ev, rc.msg.failed, err)
 		return
 	}

@@ -136,6 +136,53 @@ func TestReceiverPipeline(t *testing.T) {
 	assert.NotContains(t, fmt.Sprintf("%#v", rc), rcvSecret)
 }
 
+// A callback that refuses an event it can never act on (Refuse) gets 400,
+// wrapped or not; the refusal is logged at Warn with its reason, and the key
+// is released, as after any failure.
+func TestReceiverRefusal(t *testing.T) {
+	t.Parallel()
+	var got []string
+	var fnErr error
+	var logs bytes.Buffer
+	cfg := rcvConfig(t, &got, &fnErr)
+	cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	rc, err := webhookverify.NewReceiver(cfg)
+	require.NoError(t, err)
+
+	missing := errors.New("the event names no user (user_id)")
+	for i, refusal := range []error{
+		webhookverify.Refuse(missing),
+		fmt.Errorf("relay: %w", webhookverify.Refuse(missing)),
+	} {
+		fnErr = refusal
+		w := rcvServe(rc, http.MethodPost, rcvBody("e3", rcvNow), rcvSecret)
+		assert.Equal(t, http.StatusBadRequest, w.Code, i)
+		assert.Equal(t, "Bad Request\n", w.Body.String(), "the reason stays in the log")
+	}
+	out := logs.String()
+	assert.Contains(t, out, `level=WARN msg="test webhook: callback refused the delivery" status=400 error="relay: the event names no user (user_id)"`)
+	assert.NotContains(t, out, "ERROR")
+
+	fnErr = nil
+	assert.Equal(t, http.StatusNoContent, rcvServe(rc, http.MethodPost, rcvBody("e3", rcvNow), rcvSecret).Code,
+		"a refusal does not mark the delivery handled")
+	assert.Equal(t, []string{"e3", "e3", "e3"}, got)
+}
+
+func TestRefuse(t *testing.T) {
+	t.Parallel()
+	assert.NoError(t, webhookverify.Refuse(nil))
+	base := errors.New("botId is empty")
+	err := webhookverify.Refuse(base)
+	assert.EqualError(t, err, "botId is empty")
+	assert.ErrorIs(t, err, base)
+	assert.True(t, webhookverify.IsRefusal(err))
+	assert.True(t, webhookverify.IsRefusal(fmt.Errorf("x: %w", err)))
+	assert.True(t, webhookverify.IsRefusal(errors.Join(errors.New("other"), err)))
+	assert.False(t, webhookverify.IsRefusal(base))
+	assert.False(t, webhookverify.IsRefusal(nil))
+}
+
 // Each vendor chooses its statuses; a 2xx is answered with no body.
 func TestReceiverStatuses(t *testing.T) {
 	t.Parallel()
