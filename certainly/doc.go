@@ -62,7 +62,9 @@
 //
 // The handler answers 2xx only after the callback returned nil: 405 for
 // another method, 401/403 for a refused credential, 413 for a body over the
-// cap, 400 for a payload that does not parse, 500 when the callback failed.
+// cap, 400 for a payload that does not parse or that the callback refused
+// (webhookverify.Refuse: it can never be acted on), 500 when the callback
+// failed.
 //
 // # Answer fast, work asynchronously
 //
@@ -143,7 +145,7 @@
 //   - The claim body is documented by example only, with placeholders
 //     ("botId": ""). The SDK needs botId and to to be present (strings or
 //     numbers, no control characters), accepts them empty as the example
-//     has them, and leaves a documented field of an unexpected JSON type
+//     has them (a Relay then refuses the claim with 400), and leaves a documented field of an unexpected JSON type
 //     empty in the struct (Raw keeps it) rather than refuse the claim.
 //   - The message webhook's schema is not published beyond "a JSON with
 //     interlocutor user". The SDK reads interlocutor, message/text,

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -173,6 +172,3 @@ func ownEvent(prefix, botID, userID string, kind handoff.Kind, at time.Time) han
 		OccurredAt:   at,
 	}
 }
-
-// errNoConversation is a message without the ids of its conversation.
-var errNoConversation = errors.New("the message names no bot deployment (botId) or no user (userId, from)")

@@ -12,6 +12,7 @@ import (
 	"unicode"
 
 	"github.com/botbridge/botbridge/handoff"
+	"github.com/botbridge/botbridge/webhookverify"
 )
 
 // Conversation names one conversation at Certainly: a bot deployment and
@@ -221,7 +222,10 @@ func (r *Relay) Controller() *handoff.Controller { return r.ctl }
 // Handle is the webhook callback: pass it to NewWebhookHandler, or call it
 // from the worker that drains the webhook's queue. See Relay for what it
 // does with each event. It returns an error when a call to Certainly, the
-// store or a callback failed, so the webhook answers 500.
+// store or a callback failed, so the webhook answers 500, and a refusal
+// (webhookverify.Refuse: 400) for a claim or user message that names no
+// bot deployment or no user, such as the handover page's example claim
+// with its empty botId.
 func (r *Relay) Handle(ctx context.Context, ev Event) error {
 	if err := r.ready("Relay"); err != nil {
 		return err
@@ -249,7 +253,7 @@ func (r *Relay) Handle(ctx context.Context, ev Event) error {
 
 func (r *Relay) handleClaim(ctx context.Context, c *Claim) error {
 	conv := c.Conversation()
-	if err := conv.check("Relay"); err != nil {
+	if err := unusable("claim", "botId", c.BotID, "to", c.To); err != nil {
 		return err
 	}
 	hev, _ := HandoffEvent(c)
@@ -286,6 +290,23 @@ func (r *Relay) handleClaim(ctx context.Context, c *Claim) error {
 	return nil
 }
 
+// unusable refuses a payload whose ids (the bot deployment's in botField,
+// the user's in userField) are missing, so the Relay has no conversation to
+// act on: the webhook answers 400 (webhookverify.Refuse), naming the field,
+// since posting it again cannot help. The parser has refused ids with a
+// control character already.
+func unusable(kind, botField, botID, userField, userID string) error {
+	field := botField
+	switch {
+	case botID == "":
+	case userID == "":
+		field = userField
+	default:
+		return nil
+	}
+	return webhookverify.Refuse(fmt.Errorf("certainly: Relay: the %s has no %s: no conversation to act on", kind, field))
+}
+
 // outsideHours reports whether Policy.Calendar is closed now.
 func (r *Relay) outsideHours() bool {
 	cal := r.ctl.Policy().Calendar
@@ -293,10 +314,10 @@ func (r *Relay) outsideHours() bool {
 }
 
 func (r *Relay) handleUserMessage(ctx context.Context, m *Message) error {
-	hev, ok := HandoffEvent(m)
-	if !ok {
-		return fmt.Errorf("certainly: Relay: %w", errNoConversation)
+	if err := unusable("user message", "botId", m.BotID, "userId", m.UserID); err != nil {
+		return err
 	}
+	hev, _ := HandoffEvent(m)
 	conv := m.Conversation()
 	tr, err := r.ctl.Observe(ctx, hev)
 	if err != nil {

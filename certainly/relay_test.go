@@ -1,10 +1,13 @@
 package certainly
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,6 +21,7 @@ import (
 
 	"github.com/botbridge/botbridge/handoff"
 	"github.com/botbridge/botbridge/internal/fakeserver"
+	"github.com/botbridge/botbridge/webhookverify"
 )
 
 var relayStart = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
@@ -363,11 +367,47 @@ func TestRelayCallbackErrors(t *testing.T) {
 	err = rig.handle(userMessage)
 	assert.EqualError(t, err, "certainly: Relay: OnUserMessage: desk unavailable")
 
-	err = rig.handle(`{"interlocutor":"user","message":"hi"}`)
-	assert.EqualError(t, err, "certainly: Relay: the message names no bot deployment (botId) or no user (userId, from)")
 	assert.EqualError(t, rig.relay.Handle(context.Background(), nil), "certainly: Relay: unexpected event <nil>")
 	assert.EqualError(t, rig.relay.Reply(context.Background(), Conversation{BotID: testBot}, "hi"), "certainly: Relay.Reply: UserID: required")
 	assert.ErrorIs(t, rig.relay.Release(context.Background(), testConv, "a\nb"), ErrValidation)
+}
+
+// A claim or user message without the ids of its conversation can never be
+// acted on: through the webhook it gets 400 (not 500, which would ask for a
+// retry), the log names the field, and the Relay calls nothing. The handover
+// page's own example claim, with its empty botId, is one.
+func TestRelayRefusesPayloadsWithoutConversation(t *testing.T) {
+	t.Parallel()
+	rig := newRelayRig(t, nil)
+	var logs bytes.Buffer
+	bearer, err := webhookverify.BearerToken(hookToken)
+	require.NoError(t, err)
+	h, err := NewWebhookHandler(rig.relay.Handle, WithAuthenticator(bearer),
+		WithWebhookLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	require.NoError(t, err)
+	for _, tt := range []struct {
+		name, body, field string
+	}{
+		{"the page's example claim", docClaim, "the claim has no botId"},
+		{"claim with an empty to", strings.Replace(filledClaim, `"to":"`+testUser+`"`, `"to":""`, 1), "the claim has no to"},
+		{"user message without botId", `{"interlocutor":"user","message":"hi","userId":"` + testUser + `"}`, "the user message has no botId"},
+		{"user message without userId", `{"interlocutor":"user","message":"hi","botId":"` + testBot + `"}`, "the user message has no userId"},
+	} {
+		logs.Reset()
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, hookRequest(tt.body))
+		assert.Equal(t, http.StatusBadRequest, rec.Code, tt.name)
+		assert.Contains(t, logs.String(), "certainly: Relay: "+tt.field+": no conversation to act on", tt.name)
+
+		err := rig.handle(tt.body)
+		assert.True(t, webhookverify.IsRefusal(err), tt.name)
+	}
+	assert.Empty(t, rig.calls(), "no call to Certainly")
+	claims, forwarded, _, _ := rig.recorded()
+	assert.Empty(t, claims)
+	assert.Empty(t, forwarded)
+	// A bot's or agent's message without ids is not the Relay's to act on.
+	require.NoError(t, rig.handle(`{"interlocutor":"bot","message":"hi"}`))
 }
 
 func TestNewRelayRefuses(t *testing.T) {

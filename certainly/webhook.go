@@ -99,7 +99,9 @@ func WithWebhookLogger(logger *slog.Logger) WebhookOption {
 //   - parse: ParseEvent's rules; a body that does not parse (not a JSON
 //     object, a claim without botId or to, a message without interlocutor)
 //     gets 400;
-//   - fn: nil gets 204; an error (or a panic) gets 500.
+//   - fn: nil gets 204; an error (or a panic) gets 500, so the sender may
+//     try again; an error marked by webhookverify.Refuse (a payload fn can
+//     never act on, such as one without the ids a Relay needs) gets 400.
 //
 // A refusal's body is the bare status text. Certainly's payloads carry no
 // time and no id, so there is no replay window and no dedupe: a payload

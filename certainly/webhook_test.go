@@ -113,6 +113,7 @@ func TestWebhookHandlerStatuses(t *testing.T) {
 		{name: "claim without to", body: strings.Replace(filledClaim, `"to":"`+testUser+`",`, "", 1), status: http.StatusBadRequest},
 		{name: "message without interlocutor", body: strings.Replace(userMessage, `"interlocutor":"user"`, `"interlocutor":""`, 1), status: http.StatusBadRequest},
 		{name: "fn error", fnErr: errors.New("desk unavailable"), status: http.StatusInternalServerError, want: &Claim{}},
+		{name: "fn refusal", fnErr: webhookverify.Refuse(errors.New("the claim has no botId")), status: http.StatusBadRequest, want: &Claim{}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
