@@ -64,6 +64,7 @@ type Client struct {
 // client from it.
 type settings struct {
 	config transport.Config
+	now    func() time.Time
 }
 
 // NewClient returns a Client that authenticates with apiKey, the agent's
@@ -87,6 +88,9 @@ func NewClient(apiKey string, opts ...Option) (*Client, error) {
 		}
 	}
 	c := &Client{now: time.Now, observers: &replyObservers{}}
+	if s.now != nil {
+		c.now = s.now
+	}
 	key := transport.NewSecret(apiKey)
 	cfg := s.config
 	cfg.Secrets = append(cfg.Secrets, key)

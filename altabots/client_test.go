@@ -37,6 +37,7 @@ func TestNewClientRefuses(t *testing.T) {
 		{"zero retry wait", testAPIKey, []Option{WithRetry(1, 0)}, "WithRetry"},
 		{"negative timeout", testAPIKey, []Option{WithTimeout(-time.Second)}, "WithTimeout"},
 		{"user agent line break", testAPIKey, []Option{WithUserAgent("a\r\nb")}, "user agent"},
+		{"nil clock", testAPIKey, []Option{WithNow(nil)}, "WithNow: nil func"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -82,6 +83,19 @@ func TestClose(t *testing.T) {
 	m.On(http.MethodPost, testClosePath, ok)
 	require.NoError(t, newTestClient(t, m).Close(t.Context(), docConversation))
 	assertAPIRequest(t, m.Only(), testClosePath, fmt.Sprintf(`{"conversation_id":%q,"timestamp":%d}`, docConversation, testNow.UnixMilli()))
+}
+
+// WithNow's clock gives the requests' timestamps: a desk on a fake clock
+// sends the fake time.
+func TestWithNow(t *testing.T) {
+	t.Parallel()
+	m := newClientMock(t)
+	m.OnURL(http.MethodPost, "https://altatech.ai/v1/human/close", ok)
+	fake := time.Date(2031, 5, 6, 7, 8, 9, 10_000_000, time.UTC)
+	c, err := NewClient(testAPIKey, WithHTTPClient(m.HTTPClient()), WithNow(func() time.Time { return fake }))
+	require.NoError(t, err)
+	require.NoError(t, c.Close(t.Context(), docConversation))
+	assert.JSONEq(t, fmt.Sprintf(`{"conversation_id":%q,"timestamp":%d}`, docConversation, fake.UnixMilli()), string(m.Only().Body))
 }
 
 // The real clock is used unless a test replaces it.

@@ -1,6 +1,7 @@
 package altabots
 
 import (
+	"errors"
 	"log/slog"
 	"net/http"
 	"time"
@@ -48,4 +49,18 @@ func WithRetry(maxRetries int, maxWait time.Duration) Option {
 // default, leaves it to the context.
 func WithTimeout(d time.Duration) Option {
 	return func(s *settings) error { return s.config.SetTimeout(d) }
+}
+
+// WithNow sets the clock the client reads (time.Now by default): for the
+// timestamp of each request, and for how long a rate-limit reset is away.
+// Give the Now of the clock a handler or an altabotstest server runs on,
+// so that a test or a demo on a fake clock sends the fake time.
+func WithNow(now func() time.Time) Option {
+	return func(s *settings) error {
+		if now == nil {
+			return errors.New("WithNow: nil func")
+		}
+		s.now = now
+		return nil
+	}
 }

@@ -54,7 +54,7 @@ func offline(ctx context.Context, lines func() (string, error), stdout, stderr i
 		return fmt.Errorf("start the fake AltaBots: %w", err)
 	}
 	defer fake.Close()
-	client, err := altabots.NewClient(fake.APIKey(), altabots.WithBaseURL(fake.URL))
+	client, err := altabots.NewClient(fake.APIKey(), altabots.WithBaseURL(fake.URL), altabots.WithNow(clock.Now))
 	if err != nil {
 		return err
 	}
