@@ -101,7 +101,7 @@ func (a *autoReplier) prune() {
 	}
 	now := a.clock.Now()
 	for conv, p := range a.pending {
-		if p.answered && now.Sub(p.at) >= WaitingTime {
+		if p.answered && !p.at.IsZero() && now.Sub(p.at) >= WaitingTime { // at is zero while Establish runs
 			delete(a.pending, conv)
 		}
 	}

@@ -331,6 +331,35 @@ func TestAutoReplyForgetsAnsweredHandoffs(t *testing.T) {
 	assert.Zero(t, f.clock.armed())
 }
 
+// A prune that runs while a desk's Establish is still running keeps that
+// handoff, even when the desk already replied inside it.
+func TestAutoReplyPruneSparesHandoffsBeingEstablished(t *testing.T) {
+	t.Parallel()
+	f := newAutoReplyFixture(t)
+	for i := range minPrune - 1 { // the next establish after target's prunes
+		conv := "old-" + itoa(i)
+		f.establish(conv)
+		f.handler.MarkReplied(conv)
+	}
+	f.clock.Advance(2 * WaitingTime)
+	f.desk.onEstablish = func(_ context.Context, req *EstablishRequest) {
+		if req.ConversationID == "target" {
+			f.handler.MarkReplied("target")
+			f.establish("trigger") // prunes the old handoffs
+		}
+	}
+	f.establish("target")
+	f.desk.onEstablish = nil
+	f.handler.auto.mu.Lock()
+	kept := len(f.handler.auto.pending)
+	f.handler.auto.mu.Unlock()
+	assert.Equal(t, 2, kept, "the old handoffs were pruned; target and trigger are kept")
+
+	f.establish("target") // AltaBots repeats it
+	f.clock.Advance(autoAfter)
+	assert.Equal(t, []autoReplied{{"trigger", nil}}, f.autoReplies(), "target was answered inside Establish")
+}
+
 // Close stops the timers, is idempotent, and later establishes start none.
 func TestAutoReplyClose(t *testing.T) {
 	t.Parallel()
