@@ -154,7 +154,11 @@ func (s *Server) Deliveries() []Delivery {
 // WaitMode waits until the bot is in mode for userID, for code under test
 // that calls the handover or takeover route asynchronously. A user never
 // mentioned is in ModeNormal. It returns ctx's error if ctx ends first and
-// ErrClosed once the server is closed. It never polls on a timer.
+// ErrClosed once the server is closed. It never polls on a timer. It sees
+// the mode the user is in whenever it looks, not every mode the user passed
+// through: a listen mode that came and went (handover, then takeover)
+// before the wait looked is missed, so hold the code under test until the
+// wait returned.
 func (s *Server) WaitMode(ctx context.Context, userID string, mode Mode) error {
 	if mode != ModeNormal && mode != ModeListen {
 		return fmt.Errorf("certainlytest: WaitMode: unknown mode %q", mode)

@@ -181,16 +181,24 @@ func TestWaitModeAndAgentMessages(t *testing.T) {
 	s := certainlytest.NewServer(t)
 	require.NoError(t, s.WaitMode(ctx(t), "never-seen", certainlytest.ModeNormal), "an unknown user is in normal mode")
 
-	done := make(chan struct{})
+	// The program runs beside the test; it takes the user back only once the
+	// test saw the listen mode and the messages (a waiter sees the mode it is
+	// in when it looks, not one that has come and gone).
+	release, done := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	free := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(free) // when the test fails first
 	go func() {
 		defer close(done)
 		handover(t, s, "u1")
 		send(t, s, "u1", `{"message":"one"}`)
 		send(t, s, "u1", `{"message":"two"}`)
+		<-release
 		takeover(t, s, "u1", "")
 	}()
 	require.NoError(t, s.WaitMode(ctx(t), "u1", certainlytest.ModeListen))
 	got, err := s.WaitAgentMessages(ctx(t), "u1", 2)
+	free()
 	require.NoError(t, err)
 	assert.Equal(t, []string{"one", "two"}, got)
 	<-done
