@@ -96,8 +96,10 @@ func statusOfCode(code string) int {
 // pages' {"code": 40127, "message": "…"} and the API overview's
 // {"error": {"code": …, "message": "…", "status": "…"}}. The code is read
 // from a number or a string and kept only when it is one word a caller can
-// compare and log; the nested status stands in for a missing message. A
-// body in neither shape still gives what transport.DecodeErrorBody finds.
+// compare and log; the nested status stands in for a missing message. The
+// nested object wins, and the top level fills what it left out, so a body
+// mixing the shapes keeps its code (and the code's sentinel). A body in
+// neither shape still gives what transport.DecodeErrorBody finds.
 func decodeError(status int, header http.Header, body []byte) (code, message string, kind error) {
 	var fields map[string]json.RawMessage
 	if json.Unmarshal(body, &fields) != nil {
@@ -110,8 +112,16 @@ func decodeError(status int, header http.Header, body []byte) (code, message str
 			message = transport.JSONText(nested["status"])
 		}
 	}
-	if code == "" && message == "" {
-		code, message, _ = transport.DecodeErrorBody(status, header, body)
+	if code == "" || message == "" {
+		// Either shape alone, or a mix: the top-level code and message
+		// fill what the nested object left out.
+		topCode, topMessage, _ := transport.DecodeErrorBody(status, header, body)
+		if code == "" {
+			code = topCode
+		}
+		if message == "" {
+			message = topMessage
+		}
 	}
 	if !transport.IsCodeWord(code) {
 		code = ""

@@ -57,6 +57,20 @@ var errorShapes = []errorShape{
 		want: clienttest.WantAPIError{Code: "40378", Message: "PERMISSION_DENIED", Is: []error{ErrAgentDeleted, ErrForbidden}},
 	},
 	{
+		name: "mixed shapes, code at the top", status: 400, body: `{"code":40000,"error":{"message":"bad"}}`,
+		want: clienttest.WantAPIError{Code: "40000", Message: "bad", Is: []error{ErrParameter, ErrValidation}},
+	},
+	{
+		name: "mixed shapes, status nested", status: 403,
+		body: `{"code":40378,"message":"agent deleted","error":{"status":"PERMISSION_DENIED"}}`,
+		want: clienttest.WantAPIError{Code: "40378", Message: "PERMISSION_DENIED", Is: []error{ErrAgentDeleted, ErrForbidden}},
+	},
+	{
+		name: "mixed shapes, nested wins", status: 401,
+		body: `{"code":40000,"message":"top","error":{"code":40127,"message":"authentication failed"}}`,
+		want: clienttest.WantAPIError{Code: "40127", Message: "authentication failed", Is: []error{ErrAuthentication}, IsNot: []error{ErrParameter}},
+	},
+	{
 		name: "other code", status: 404, body: `{"code":40400,"message":"conversation not found"}`,
 		want: clienttest.WantAPIError{
 			Code: "40400", Message: "conversation not found", Is: []error{ErrNotFound},
