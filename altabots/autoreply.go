@@ -130,8 +130,9 @@ func (a *autoReplier) arm(conversationID string, p *pendingReply, established bo
 	p.stop = a.clock.AfterFunc(a.after, func() { a.fire(conversationID, p) })
 }
 
-// answered records that the desk replied in conversationID: its timer
-// stops, and a repeat of its establish arms none.
+// answered records that the desk replied in conversationID (or that the
+// handoff was closed): its timer stops, and a repeat of its establish arms
+// none.
 func (a *autoReplier) answered(conversationID string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -143,18 +144,10 @@ func (a *autoReplier) answered(conversationID string) {
 	}
 }
 
-// end forgets conversationID, whose handoff AltaBots closed: the next
-// establish for it is a new handoff.
-func (a *autoReplier) end(conversationID string) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if p := a.pending[conversationID]; p != nil {
-		if p.stop != nil && !p.answered {
-			p.stop()
-		}
-		delete(a.pending, conversationID)
-	}
-}
+// end records that AltaBots closed conversationID's handoff: no reply is
+// due any more, so its timer stops, and a late repeat of its establish
+// arms none; an establish with another timestamp is a new handoff.
+func (a *autoReplier) end(conversationID string) { a.answered(conversationID) }
 
 // fire sends the automatic reply for p, unless it was cancelled.
 func (a *autoReplier) fire(conversationID string, p *pendingReply) {

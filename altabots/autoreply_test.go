@@ -308,9 +308,12 @@ func TestAutoReplyReestablish(t *testing.T) {
 		f.establish(docConversation)
 		require.NoError(t, f.client.SendMessage(t.Context(), docConversation, "Hi, I'm Dana."))
 		assertAnswer(t, serve(f.handler, altabotsCall("/conversation/close", docClose)), 200, 0, "success")
-		f.establish(docConversation)
+		f.establish(docConversation) // a late repeat of the closed handoff
 		f.clock.Advance(autoAfter)
-		assert.Len(t, f.autoReplies(), 1, "after a close, every establish is a new handoff")
+		assert.Empty(t, f.autoReplies(), "nothing is sent into a closed conversation")
+		f.establishAt(docConversation, Millis(f.clock.Now()))
+		f.clock.Advance(autoAfter)
+		assert.Len(t, f.autoReplies(), 1, "a new establish after the close is a new handoff")
 	})
 }
 

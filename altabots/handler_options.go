@@ -211,9 +211,9 @@ func WithClock(c Clock) HandlerOption {
 // reply again. A repeat of the same establish (the same conversation_id and
 // timestamp, as a retry would send) keeps the first timer, which counts
 // from the first establish as AltaBots' wait does, and arms none when the
-// handoff was answered already; the handler remembers an answered handoff
-// until WaitingTime after its establish, or until its close call. The desk
-// is called for every establish, repeats included.
+// handoff was answered or closed already; the handler remembers such a
+// handoff until WaitingTime after its establish. The desk is called for
+// every establish, repeats included.
 //
 // after must be positive and shorter than WaitingTime; 45 seconds leaves
 // room for a slow network and a retry. The automatic reply itself is
