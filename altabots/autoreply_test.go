@@ -5,6 +5,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -403,9 +404,13 @@ func TestAutoReplyOnFakeServerClock(t *testing.T) {
 	})
 	client := newTestClient(t, m)
 	done := make(chan autoReplied, 1)
+	order := make(chan string, 2) // what finished, in order
 	h, err := NewHandler(&recordingDesk{}, WithAuthenticator(bearer(t)), WithClock(clock),
 		WithAutoReply(client, autoText, autoAfter),
-		WithHooks(Hooks{AutoReplied: func(conv string, err error) { done <- autoReplied{conv, err} }}))
+		WithHooks(Hooks{AutoReplied: func(conv string, err error) {
+			order <- "reply"
+			done <- autoReplied{conv, err}
+		}}))
 	require.NoError(t, err)
 	rec := serve(h, altabotsCall("/conversation/establish", docEstablish))
 	require.Equal(t, 200, rec.Code)
@@ -419,6 +424,7 @@ func TestAutoReplyOnFakeServerClock(t *testing.T) {
 	closed := make(chan struct{})
 	go func() {
 		h.Close()
+		order <- "Close"
 		close(closed)
 	}()
 	select {
@@ -428,10 +434,18 @@ func TestAutoReplyOnFakeServerClock(t *testing.T) {
 		t.Fatal("the hook ran before the reply was answered")
 	default:
 	}
+	// A Close that did not wait would return now: give it every chance
+	// before the reply is answered. A Close that waits finishes after the
+	// reply whatever the scheduling, so this cannot fail falsely.
+	for range 1000 {
+		runtime.Gosched()
+	}
 	close(release)
 	got := waitFor(t, done)
 	assert.Equal(t, autoReplied{docConversation, nil}, got)
 	waitFor(t, closed)
+	assert.Equal(t, "reply", <-order, "Close waited for the reply being sent")
+	assert.Equal(t, "Close", <-order)
 	require.Len(t, m.Requests(), 1)
 	assert.Contains(t, string(m.Requests()[0].Body), `"conversation_id":"`+docConversation+`"`)
 }
