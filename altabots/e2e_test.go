@@ -118,7 +118,8 @@ func newE2EWorld(t *testing.T, autoReply bool) *e2eWorld {
 	w.altabots = altabotstest.NewServer(t, altabotstest.WithClock(w.clock), altabotstest.WithDesk(endpoint.URL, setBearer))
 
 	w.client, err = altabots.NewClient(w.altabots.APIKey(), altabots.WithBaseURL(w.altabots.URL),
-		altabots.WithHTTPClient(w.altabots.Client()), altabots.WithRetry(3, 10*time.Millisecond))
+		altabots.WithHTTPClient(w.altabots.Client()), altabots.WithRetry(3, 10*time.Millisecond),
+		altabots.WithNow(w.clock.Now))
 	require.NoError(t, err)
 	auth, err := webhookverify.BearerToken(e2eDeskToken)
 	require.NoError(t, err)
@@ -183,6 +184,7 @@ func TestDeskFlow(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, e2eAutoText, replies[0].Body)
 	assert.Equal(t, e2eStart.Add(45*time.Second), replies[0].At)
+	assert.Equal(t, altabots.Millis(e2eStart.Add(45*time.Second)), replies[0].Timestamp, "the desk's clock is the fake's")
 	assert.True(t, replies[0].At.Before(conv.Deadline))
 	assert.NoError(t, <-w.desk.autoReplies)
 	got, _ := w.altabots.Conversation(conv.ID)
