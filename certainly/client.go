@@ -167,7 +167,13 @@ type TakeoverOptions struct {
 // Takeover gives the conversation with user userID back to the bot botID:
 // the bot leaves listen mode and answers the user again (GET
 // …/{botId}/takeover/{userId}/, the takeover flow). Calling it again is
-// harmless unless ClaimEnd is set, which moves the user on once more.
+// harmless unless ClaimEnd is set, which moves the user on once more: so
+// a Takeover without ClaimEnd is retried like any GET, and one with
+// ClaimEnd only when Certainly cannot have acted on it (a connection never
+// made, 429, 503), as SendMessage is. After another failure (500, 502,
+// 504, a connection lost mid-call) it may or may not have moved the user
+// on; a Takeover without ClaimEnd then makes sure the bot answers, without
+// moving the user twice.
 func (c *Client) Takeover(ctx context.Context, botID, userID string, opts TakeoverOptions) error {
 	if strings.ContainsFunc(opts.ClaimEnd, unicode.IsControl) {
 		if err := c.check("Takeover", botID, userID); err != nil {
@@ -245,6 +251,9 @@ func (c *Client) userCall(ctx context.Context, op, method, route, botID, userID 
 		Path:   c.path(transport.Pathf("%s/"+route+"/%s/", botID, userID)),
 		Query:  query,
 		Body:   body,
+		// A takeover with ClaimEnd moves the user on in the flow each time
+		// it arrives: retried only when it cannot have arrived.
+		NotIdempotent: query.Has("ClaimEnd"),
 	}, nil)
 	return err
 }

@@ -137,8 +137,9 @@ func TestClientPathPrefix(t *testing.T) {
 	}
 }
 
-// GETs are retried after a 502; the agent's message only when Certainly
-// cannot have acted on it (503, 429, a refused dial).
+// GETs are retried after a 502; the agent's message and a takeover with
+// ClaimEnd only when Certainly cannot have acted on them (503, 429, a
+// refused dial).
 func TestClientRetries(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -150,6 +151,9 @@ func TestClientRetries(t *testing.T) {
 	}{
 		{"Handover after 502", http.StatusBadGateway, func(c *Client) error { return c.Handover(ctx, testBot, testUser) }, 2},
 		{"Takeover after 504", http.StatusGatewayTimeout, func(c *Client) error {
+			return c.Takeover(ctx, testBot, testUser, TakeoverOptions{})
+		}, 2},
+		{"Takeover with ClaimEnd after 503", http.StatusServiceUnavailable, func(c *Client) error {
 			return c.Takeover(ctx, testBot, testUser, TakeoverOptions{ClaimEnd: "m"})
 		}, 2},
 		{"Config after 502", http.StatusBadGateway, func(c *Client) error { _, err := c.Config(ctx, testBot); return err }, 2},
@@ -162,16 +166,24 @@ func TestClientRetries(t *testing.T) {
 		assert.Len(t, m.Requests(), tt.calls, tt.name)
 	}
 
-	// A 502 to the agent's message is final: Certainly may have shown it.
+	// A 502 to the agent's message, or to a takeover with ClaimEnd, is
+	// final: Certainly may have shown the message, or moved the user on.
 	for _, status := range []int{http.StatusBadGateway, http.StatusGatewayTimeout, http.StatusInternalServerError} {
-		m := newClientMock(t, answer(status, `{"detail":"upstream"}`), answer(http.StatusOK, `{}`))
-		c := newTestClient(t, m)
-		err := c.SendMessage(ctx, testBot, testUser, "Hi")
-		var apiErr *APIError
-		require.ErrorAs(t, err, &apiErr, "%d", status)
-		assert.Equal(t, status, apiErr.StatusCode)
-		assert.ErrorIs(t, err, ErrServer)
-		assert.Len(t, m.Requests(), 1, "%d", status)
+		for name, call := range map[string]func(*Client) error{
+			"SendMessage": func(c *Client) error { return c.SendMessage(ctx, testBot, testUser, "Hi") },
+			"Takeover with ClaimEnd": func(c *Client) error {
+				return c.Takeover(ctx, testBot, testUser, TakeoverOptions{ClaimEnd: "m"})
+			},
+		} {
+			m := newClientMock(t, answer(status, `{"detail":"upstream"}`), answer(http.StatusOK, `{}`))
+			c := newTestClient(t, m)
+			err := call(c)
+			var apiErr *APIError
+			require.ErrorAs(t, err, &apiErr, "%s %d", name, status)
+			assert.Equal(t, status, apiErr.StatusCode)
+			assert.ErrorIs(t, err, ErrServer)
+			assert.Len(t, m.Requests(), 1, "%s %d", name, status)
+		}
 	}
 
 	// A refused dial never reached Certainly: the message is sent again.

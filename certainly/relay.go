@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -90,7 +91,9 @@ type RelayConfig struct {
 	ClaimEnd string
 	// OnError, when set, is called with every failure of work the Relay
 	// does on its own: an automatic Takeover that failed, or that was due
-	// after Close. Without it, and without Logger, such failures are not
+	// after Close; and when a Takeover with ClaimEnd failed in a way
+	// Certainly may have acted on, so the Relay gave the conversation back
+	// with a plain Takeover and ClaimEnd may not have been applied. Without it, and without Logger, such failures are not
 	// reported anywhere.
 	OnError func(conv Conversation, err error)
 	// OnTransition, when set, is called after every change of owner the
@@ -588,10 +591,21 @@ func (r *Relay) autoTakeover(conv Conversation) {
 // hand-back (sent while the Takeover was on its way) must not leave the
 // conversation marked as the agent's while the bot answers the user. An
 // event after that moment, such as a new claim's Handover, stands.
+//
+// A Takeover with ClaimEnd that failed in a way Certainly may have acted on
+// anyway (500, 502, 504, a connection lost) is not sent again, since it
+// would move the user on twice: a Takeover without ClaimEnd makes sure the
+// bot answers, and OnError hears that ClaimEnd may not have been applied.
 func (r *Relay) takeover(ctx context.Context, conv Conversation, claimEnd string) error {
 	began := r.now()
 	if err := r.client.Takeover(ctx, conv.BotID, conv.UserID, TakeoverOptions{ClaimEnd: claimEnd}); err != nil {
-		return err
+		if claimEnd == "" || !mayHaveActed(err) {
+			return err
+		}
+		if perr := r.client.Takeover(ctx, conv.BotID, conv.UserID, TakeoverOptions{}); perr != nil {
+			return errors.Join(err, perr)
+		}
+		r.report(conv, fmt.Errorf("certainly: Relay: the bot answers again, but Certainly may not have applied ClaimEnd: %w", err))
 	}
 	if _, err := r.ctl.Observe(ctx, TakeoverEvent(conv.BotID, conv.UserID, began)); err != nil {
 		r.log(ctx, slog.LevelWarn, "certainly relay: the bot answers again, but the store could not confirm it", conv,
@@ -613,6 +627,17 @@ func (r *Relay) restore(conv Conversation, err error) {
 	if _, oerr := r.ctl.Observe(ctx, HandoverEvent(conv.BotID, conv.UserID, r.now())); oerr != nil {
 		r.report(conv, fmt.Errorf("certainly: Relay: takeover failed and the conversation could not be given back to the agent: %w", oerr))
 	}
+}
+
+// mayHaveActed reports whether Certainly may have carried out a call that
+// failed: it answered with a server error other than 503, or the
+// connection broke. 503, 429 and every 4xx say it did not.
+func mayHaveActed(err error) bool {
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.StatusCode >= 500 && apiErr.StatusCode != http.StatusServiceUnavailable
+	}
+	return !errors.Is(err, ErrValidation)
 }
 
 // retryable reports whether another attempt of a failed call may succeed.

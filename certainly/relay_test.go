@@ -42,8 +42,9 @@ type relayRig struct {
 	errs        []error
 	transitions []handoff.Transition
 
-	// status answers Certainly's routes; 200 when absent.
-	status map[string]int // "GET handover", "POST handover", "GET takeover"
+	// status answers Certainly's routes, with or without their query; 200
+	// when absent.
+	status map[string]int // "GET handover", "POST handover", "GET takeover", "GET takeover?ClaimEnd=…"
 }
 
 func newRelayRig(t *testing.T, edit func(*RelayConfig)) *relayRig {
@@ -55,7 +56,10 @@ func newRelayRig(t *testing.T, edit func(*RelayConfig)) *relayRig {
 			route = req.Method + " takeover"
 		}
 		rig.mu.Lock()
-		status, ok := rig.status[route]
+		status, ok := rig.status[route+"?"+req.URL.RawQuery]
+		if !ok {
+			status, ok = rig.status[route]
+		}
 		rig.mu.Unlock()
 		if !ok {
 			status = http.StatusOK
@@ -309,7 +313,12 @@ func TestRelayAutomaticTakeoverFails(t *testing.T) {
 	rig.clock.Advance(30 * time.Minute)
 	assert.Equal(t, 1, rig.sweep())
 	assert.Equal(t, handoff.Bot, rig.state())
-	assert.Equal(t, []string{"GET handover", "GET takeover?ClaimEnd=after-handover", "GET takeover?ClaimEnd=after-handover"}, rig.calls())
+	assert.Equal(t, []string{
+		"GET handover",
+		"GET takeover?ClaimEnd=after-handover", // 500: may have acted, not retried
+		"GET takeover",                         // 500 as well: the bot still listens
+		"GET takeover?ClaimEnd=after-handover",
+	}, rig.calls())
 
 	// A 404 cannot be cured: the conversation is gone at Certainly, and
 	// stays with the bot.
@@ -318,6 +327,31 @@ func TestRelayAutomaticTakeoverFails(t *testing.T) {
 	rig.clock.Advance(30 * time.Minute)
 	assert.Equal(t, 1, rig.sweep())
 	assert.Equal(t, handoff.Bot, rig.state())
+}
+
+// A takeover with ClaimEnd that Certainly may have carried out (a 502) is
+// not sent again, which could move the user on twice: a plain Takeover
+// makes sure the bot answers, and OnError hears that ClaimEnd may be lost.
+func TestRelayTakeoverWithClaimEndNeverSentTwice(t *testing.T) {
+	t.Parallel()
+	for _, release := range []bool{false, true} {
+		rig := newRelayRig(t, nil)
+		require.NoError(t, rig.handle(filledClaim))
+		rig.setStatus("GET takeover?ClaimEnd=after-handover", http.StatusBadGateway)
+		if release {
+			require.NoError(t, rig.relay.Release(context.Background(), testConv, "after-handover"))
+		} else {
+			rig.clock.Advance(30 * time.Minute)
+			assert.Equal(t, 1, rig.sweep())
+		}
+		assert.Equal(t, handoff.Bot, rig.state(), "release=%v", release)
+		assert.Equal(t, []string{"GET handover", "GET takeover?ClaimEnd=after-handover", "GET takeover"}, rig.calls(),
+			"release=%v", release)
+		_, _, errs, _ := rig.recorded()
+		require.Len(t, errs, 1)
+		assert.ErrorIs(t, errs[0], ErrServer)
+		assert.ErrorContains(t, errs[0], "certainly: Relay: the bot answers again, but Certainly may not have applied ClaimEnd: ")
+	}
 }
 
 // A Release whose Takeover fails (after the retries) leaves the

@@ -146,6 +146,11 @@ type Request struct {
 	// its method is not idempotent, e.g. because it carries idempotency
 	// keys. GET, HEAD, OPTIONS, PUT and DELETE are idempotent already.
 	Idempotent bool
+	// NotIdempotent marks a call whose method is idempotent but whose effect
+	// is not, such as Certainly's takeover with ClaimEnd (a GET that moves
+	// the user on in the flow each time): it is retried only when that is
+	// safe, as a POST is. It overrides Idempotent.
+	NotIdempotent bool
 }
 
 // Response describes the answer to a successful call.
@@ -193,7 +198,7 @@ func (c *Client) Do(ctx context.Context, req *Request, out any) (*Response, erro
 		ctx:        ctx,
 		method:     req.Method,
 		path:       "/" + strings.TrimLeft(req.Path, "/"),
-		idempotent: req.Idempotent || idempotentMethod(req.Method),
+		idempotent: (req.Idempotent || idempotentMethod(req.Method)) && !req.NotIdempotent,
 	}
 	resp, err := call.send(req)
 	if err != nil {

@@ -148,28 +148,37 @@ func (e *url_Error) Unwrap() error { return e.err }
 func TestRetrySafetyByStatus(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		method     string
-		idempotent bool
-		status     int
-		calls      int
+		method        string
+		idempotent    bool
+		status        int
+		calls         int
+		notIdempotent bool
 	}{
-		{http.MethodPost, false, http.StatusBadGateway, 1},
-		{http.MethodPost, false, http.StatusGatewayTimeout, 1},
-		{http.MethodPost, true, http.StatusBadGateway, 4},
-		{http.MethodPost, false, http.StatusServiceUnavailable, 4},
-		{http.MethodPost, false, http.StatusTooManyRequests, 4},
-		{http.MethodPatch, false, http.StatusBadGateway, 1},
-		{http.MethodGet, false, http.StatusBadGateway, 4},
-		{http.MethodGet, false, http.StatusGatewayTimeout, 4},
-		{http.MethodPut, false, http.StatusBadGateway, 4},
-		{http.MethodDelete, false, http.StatusBadGateway, 4},
-		{http.MethodGet, false, http.StatusInternalServerError, 1},
-		{http.MethodPost, true, http.StatusBadRequest, 1},
+		{http.MethodPost, false, http.StatusBadGateway, 1, false},
+		{http.MethodPost, false, http.StatusGatewayTimeout, 1, false},
+		{http.MethodPost, true, http.StatusBadGateway, 4, false},
+		{http.MethodPost, false, http.StatusServiceUnavailable, 4, false},
+		{http.MethodPost, false, http.StatusTooManyRequests, 4, false},
+		{http.MethodPatch, false, http.StatusBadGateway, 1, false},
+		{http.MethodGet, false, http.StatusBadGateway, 4, false},
+		{http.MethodGet, false, http.StatusGatewayTimeout, 4, false},
+		{http.MethodPut, false, http.StatusBadGateway, 4, false},
+		{http.MethodDelete, false, http.StatusBadGateway, 4, false},
+		{http.MethodGet, false, http.StatusInternalServerError, 1, false},
+		{http.MethodPost, true, http.StatusBadRequest, 1, false},
+		{method: http.MethodGet, status: http.StatusBadGateway, calls: 1, notIdempotent: true},
+		{method: http.MethodGet, status: http.StatusGatewayTimeout, calls: 1, notIdempotent: true},
+		{method: http.MethodGet, idempotent: true, status: http.StatusBadGateway, calls: 1, notIdempotent: true},
+		{method: http.MethodGet, status: http.StatusServiceUnavailable, calls: 4, notIdempotent: true},
+		{method: http.MethodGet, status: http.StatusTooManyRequests, calls: 4, notIdempotent: true},
 	}
 	for _, tt := range tests {
 		name := tt.method + " " + strconv.Itoa(tt.status)
 		if tt.idempotent {
 			name += " idempotent"
+		}
+		if tt.notIdempotent {
+			name += " not idempotent"
 		}
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -178,7 +187,8 @@ func TestRetrySafetyByStatus(t *testing.T) {
 			mt.RegisterResponder(tt.method, testBase+"v1/conversations/c1/messages", seq.Responder)
 			c := newTestClient(t, testBase, hc)
 			_, err := c.Do(context.Background(), &Request{
-				Method: tt.method, Path: "v1/conversations/c1/messages", Body: map[string]string{"body": "hi"}, Idempotent: tt.idempotent,
+				Method: tt.method, Path: "v1/conversations/c1/messages", Body: map[string]string{"body": "hi"},
+				Idempotent: tt.idempotent, NotIdempotent: tt.notIdempotent,
 			}, nil)
 			var apiErr *APIError
 			require.ErrorAs(t, err, &apiErr)
