@@ -129,6 +129,13 @@
 //	err = relay.Reply(ctx, conv, "It ships today.")
 //	err = relay.Release(ctx, conv, "")
 //
+// Handle calls Handover inside the claim webhook, so a slow or failing
+// Certainly counts against the Webhook Builder's 5 seconds: build the
+// Client with WithTimeout(4 * time.Second) (all attempts and waits
+// included), or queue the events as the previous section shows. A claim
+// whose Handover timed out is answered 500 and the conversation stays the
+// bot's until Certainly posts the claim again.
+//
 // # Errors
 //
 // A call Certainly refused returns an [*APIError] (status, the "detail" of

@@ -76,7 +76,12 @@ func ParseConversationKey(key string) (Conversation, error) {
 // the hex of the first 12 bytes of its SHA-256. A claim Certainly posts
 // again (its Webhook Builder may, after its 5 second timeout) has the same
 // body and is a no-op for the controller; so is a second, identical claim
-// for the same user while the first is still recent. Meta holds
+// for the same user while the first is still recent. Likewise a user who
+// writes the same words twice, in payloads that are otherwise identical,
+// gives two events with one ID: the controller counts the second as a
+// duplicate. That costs nothing for its state (a user message changes no
+// owner), but count messages from the payloads, not from the controller;
+// a Relay forwards both. Meta holds
 // MetaModuleID for a claim, and MetaSessionID when the payload names a
 // session.
 //

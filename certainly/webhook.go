@@ -99,7 +99,8 @@ func WithWebhookLogger(logger *slog.Logger) WebhookOption {
 //   - parse: ParseEvent's rules; a body that does not parse (not a JSON
 //     object, a claim without botId or to, a message without interlocutor)
 //     gets 400;
-//   - fn: nil gets 204; an error (or a panic) gets 500, so the sender may
+//   - fn: nil gets 204; a panic is not recovered (net/http drops the
+//     connection, never a 2xx); an error gets 500, so the sender may
 //     try again; an error marked by webhookverify.Refuse (a payload fn can
 //     never act on, such as one without the ids a Relay needs) gets 400.
 //

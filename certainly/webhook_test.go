@@ -101,7 +101,10 @@ func TestWebhookHandlerStatuses(t *testing.T) {
 			status: http.StatusNoContent, want: &Claim{}},
 		{name: "bad Basic", auth: basicAuth, mutate: func(r *http.Request) { r.Header.Set("Authorization", "Basic !!not-base64!!") }, status: http.StatusUnauthorized},
 		{name: "wrong Basic password", auth: basicAuth, mutate: func(r *http.Request) { r.Header.Set("Authorization", basic(hookUser, "guess")) }, status: http.StatusUnauthorized},
-		{name: "Basic without the scheme", auth: basicAuth, status: http.StatusUnauthorized},
+		{name: "Basic without the scheme", auth: basicAuth, mutate: func(r *http.Request) {
+			r.Header.Set("Authorization", strings.TrimPrefix(basic(hookUser, hookPassword), "Basic "))
+		}, status: http.StatusUnauthorized},
+		{name: "Basic missing", auth: basicAuth, status: http.StatusUnauthorized},
 		{name: "header token", auth: headerToken, mutate: func(r *http.Request) { r.Header.Set("X-Api-Key", hookToken) },
 			status: http.StatusNoContent, want: &Claim{}},
 		{name: "header token missing", auth: headerToken, status: http.StatusUnauthorized},

@@ -137,7 +137,8 @@ func WithWebhookLogger(logger *slog.Logger) WebhookOption {
 //     A delivery handled before gets 200 without calling fn; one being
 //     handled by a concurrent request gets 409, so Munin tries again later
 //     instead of taking it as delivered;
-//   - fn: nil gets 204; an error (or a panic) gets 500 and the delivery is
+//   - fn: nil gets 204; an error gets 500 (a panic is not recovered:
+//     net/http drops the connection) and the delivery is
 //     not remembered as handled, so Munin's retry calls fn again. An error
 //     marked by webhookverify.Refuse (an event fn can never act on) gets
 //     400 instead. A Deduper failure also gets 500, and fn is not called.
