@@ -25,7 +25,9 @@ type authCase struct {
 	message    string
 }
 
-func runAuthCases(t *testing.T, h http.Handler, desk *recordingDesk, cases []authCase) {
+// runAuthCases serves each case; a 401 must carry challenge in
+// WWW-Authenticate (RFC 9110), and no other answer any.
+func runAuthCases(t *testing.T, h http.Handler, desk *recordingDesk, challenge string, cases []authCase) {
 	t.Helper()
 	for _, tc := range cases {
 		before, _, _ := desk.calls()
@@ -33,6 +35,11 @@ func runAuthCases(t *testing.T, h http.Handler, desk *recordingDesk, cases []aut
 		c.auth, c.remoteAddr = tc.auth, tc.remoteAddr
 		rec := serve(h, c)
 		assert.Equal(t, tc.status, rec.Code, tc.name)
+		if tc.status == http.StatusUnauthorized {
+			assert.Equal(t, challenge, rec.Header().Get("WWW-Authenticate"), tc.name)
+		} else {
+			assert.Empty(t, rec.Header().Values("WWW-Authenticate"), tc.name)
+		}
 		assert.JSONEq(t, `{"code":`+itoa(tc.code)+`,"message":`+quote(tc.message)+`}`, rec.Body.String(), tc.name)
 		after, _, _ := desk.calls()
 		assert.Equal(t, tc.status == http.StatusOK, after == before+1, "%s: the desk is called only when accepted", tc.name)
@@ -48,7 +55,7 @@ func TestBearerToken(t *testing.T) {
 	desk := &recordingDesk{}
 	h, err := NewHandler(desk, WithAuthenticator(auth))
 	require.NoError(t, err)
-	runAuthCases(t, h, desk, []authCase{
+	runAuthCases(t, h, desk, "Bearer", []authCase{
 		{"token", "Bearer " + testToken, "", 200, 0, "success"},
 		{"old token", "Bearer old-token", "", 200, 0, "success"},
 		{"scheme in lower case", "bearer " + testToken, "", 200, 0, "success"},
@@ -67,7 +74,7 @@ func TestBasicAuth(t *testing.T) {
 	desk := &recordingDesk{}
 	h, err := NewHandler(desk, WithAuthenticator(auth))
 	require.NoError(t, err)
-	runAuthCases(t, h, desk, []authCase{
+	runAuthCases(t, h, desk, `Basic realm="webhook", charset="UTF-8"`, []authCase{
 		{"credentials", basicHeader("altabots", testToken), "", 200, 0, "success"},
 		{"wrong password", basicHeader("altabots", "nope"), "", 401, 40100, "credential is not accepted"},
 		{"wrong user", basicHeader("someone", testToken), "", 401, 40100, "credential is not accepted"},
@@ -88,7 +95,7 @@ func TestSourceIPsWithToken(t *testing.T) {
 	desk := &recordingDesk{}
 	h, err := NewHandler(desk, WithAuthenticator(auth))
 	require.NoError(t, err)
-	runAuthCases(t, h, desk, []authCase{
+	runAuthCases(t, h, desk, "Bearer", []authCase{
 		{"allowed address and token", "Bearer " + testToken, "203.0.113.7:4711", 200, 0, "success"},
 		{"allowed IPv6 address", "Bearer " + testToken, "[2001:db8::1]:4711", 200, 0, "success"},
 		{"allowed address, wrong token", "Bearer nope", "203.0.113.7:4711", 401, 40100, "credential is not accepted"},
@@ -104,7 +111,7 @@ func TestWithoutAuthentication(t *testing.T) {
 	h, err := NewHandler(desk, WithoutAuthentication())
 	require.NoError(t, err)
 	assert.Equal(t, "altabots.Handler{/conversation/establish /chat /conversation/close, unauthenticated}", h.String())
-	runAuthCases(t, h, desk, []authCase{
+	runAuthCases(t, h, desk, "", []authCase{
 		{"no header", "", "", 200, 0, "success"},
 		{"any header", "Bearer whatever", "", 200, 0, "success"},
 	})

@@ -208,6 +208,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h.auth != nil {
 		if err := h.auth.Authenticate(r); err != nil {
 			status := webhookverify.AuthStatus(err)
+			webhookverify.SetChallenge(w, h.auth, status)
 			h.refuse(w, r, ep, "", status, 0, authMessage(err, status), err)
 			return
 		}

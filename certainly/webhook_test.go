@@ -157,6 +157,11 @@ func TestWebhookHandlerStatuses(t *testing.T) {
 			if tt.status == http.StatusMethodNotAllowed {
 				assert.Equal(t, http.MethodPost, rec.Header().Get("Allow"))
 			}
+			if tt.status == http.StatusUnauthorized {
+				assert.Equal(t, webhookverify.Challenge(auth), rec.Header().Get("WWW-Authenticate"), "the scheme expected")
+			} else {
+				assert.Empty(t, rec.Header().Values("WWW-Authenticate"))
+			}
 		})
 	}
 }

@@ -60,6 +60,28 @@ func AuthStatus(err error) int {
 	return http.StatusUnauthorized
 }
 
+// Challenge is the WWW-Authenticate value a 401 for a's refusal should carry (RFC 9110 §11.6.1),
+// naming the scheme a expects: "Bearer" for [BearerToken], `Basic realm="webhook", charset="UTF-8"`
+// for [BasicAuth], the first check's that has one for [AllOf]; "" for [HeaderToken], [SourceIPs] and
+// other Authenticators, which have no HTTP scheme. An Authenticator of your own can offer one with a
+// Challenge() string method.
+func Challenge(a Authenticator) string {
+	if c, ok := a.(interface{ Challenge() string }); ok {
+		return c.Challenge()
+	}
+	return ""
+}
+
+// SetChallenge sets w's WWW-Authenticate header to a's Challenge when status is 401 and a has one.
+func SetChallenge(w http.ResponseWriter, a Authenticator, status int) {
+	if status != http.StatusUnauthorized {
+		return
+	}
+	if c := Challenge(a); c != "" {
+		w.Header().Set("WWW-Authenticate", c)
+	}
+}
+
 // digests holds SHA-256 digests of the accepted credentials. Comparing digests instead of the values
 // makes every comparison the same length, so neither the timing nor an early exit tells a caller how
 // long the credential is or how much of it matched.
@@ -171,6 +193,17 @@ func (c *credentialCheck) Authenticate(r *http.Request) error {
 	return nil
 }
 
+// Challenge names the scheme the check expects; see the package function Challenge.
+func (c *credentialCheck) Challenge() string {
+	switch c.scheme {
+	case "Bearer":
+		return "Bearer"
+	case "Basic":
+		return `Basic realm="webhook", charset="UTF-8"`
+	}
+	return ""
+}
+
 // String names the check and how many credentials it accepts, never the credentials.
 func (c *credentialCheck) String() string {
 	return "webhookverify.Authenticator{" + c.kind + ", credentials: " + strconv.Itoa(len(c.accept)) + "}"
@@ -267,6 +300,16 @@ func (a allOf) Authenticate(r *http.Request) error {
 		}
 	}
 	return nil
+}
+
+// Challenge is the first of the checks' challenges that is not empty.
+func (a allOf) Challenge() string {
+	for _, c := range a {
+		if v := Challenge(c); v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 // String lists the checks.

@@ -150,6 +150,42 @@ func TestAllOf(t *testing.T) {
 	assert.ErrorContains(t, err, "check 1 is nil")
 }
 
+// A 401 names the scheme the check expects (RFC 9110 §11.6.1); checks
+// without an HTTP scheme name none, and no other status gets one.
+func TestChallenge(t *testing.T) {
+	t.Parallel()
+	bearer, err := webhookverify.BearerToken("tok")
+	require.NoError(t, err)
+	basic, err := webhookverify.BasicAuth("u", "p")
+	require.NoError(t, err)
+	header, err := webhookverify.HeaderToken("X-Api-Key", "k")
+	require.NoError(t, err)
+	ips, err := webhookverify.SourceIPs("10.0.0.0/8")
+	require.NoError(t, err)
+	ipsThenBasic, err := webhookverify.AllOf(ips, header, basic)
+	require.NoError(t, err)
+	for _, tt := range []struct {
+		name string
+		a    webhookverify.Authenticator
+		want string
+	}{
+		{"bearer", bearer, "Bearer"},
+		{"basic", basic, `Basic realm="webhook", charset="UTF-8"`},
+		{"header", header, ""},
+		{"source", ips, ""},
+		{"all of", ipsThenBasic, `Basic realm="webhook", charset="UTF-8"`},
+		{"func", webhookverify.AuthenticatorFunc(func(*http.Request) error { return nil }), ""},
+	} {
+		assert.Equal(t, tt.want, webhookverify.Challenge(tt.a), tt.name)
+		w := httptest.NewRecorder()
+		webhookverify.SetChallenge(w, tt.a, http.StatusUnauthorized)
+		assert.Equal(t, tt.want, w.Header().Get("WWW-Authenticate"), tt.name)
+		w = httptest.NewRecorder()
+		webhookverify.SetChallenge(w, tt.a, http.StatusForbidden)
+		assert.Empty(t, w.Header().Values("WWW-Authenticate"), tt.name)
+	}
+}
+
 // No formatting of an Authenticator reaches a credential or its digest.
 func TestAuthenticatorRedacted(t *testing.T) {
 	t.Parallel()

@@ -221,6 +221,7 @@ func (rc *Receiver[E]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if rc.auth != nil {
 		if err := rc.auth.Authenticate(r); err != nil {
+			SetChallenge(w, rc.auth, AuthStatus(err))
 			rc.answer(w, r, slog.LevelWarn, AuthStatus(err), none, rc.msg.refused, err)
 			return
 		}

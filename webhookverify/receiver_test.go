@@ -276,6 +276,9 @@ func TestReceiverCredential(t *testing.T) {
 		}
 		w := httptest.NewRecorder()
 		rc.ServeHTTP(w, r)
+		if w.Code == http.StatusUnauthorized {
+			assert.Equal(t, "Bearer", w.Header().Get("WWW-Authenticate"), "a 401 names the scheme")
+		}
 		return w.Code
 	}
 	untimed := []byte(`{"id":"e1"}`)
