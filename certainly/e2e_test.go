@@ -56,7 +56,7 @@ type e2eProgram struct {
 
 // newE2E starts the program's webhook endpoint, the fake Certainly calling
 // it with a bearer credential, and the relay on the fake's clock.
-func newE2E(t *testing.T) *e2eProgram {
+func newE2E(t *testing.T, opts ...certainlytest.Option) *e2eProgram {
 	t.Helper()
 	p := &e2eProgram{t: t, clock: certainlytest.NewClock(e2eT0)}
 	p.conv = certainly.Conversation{BotID: e2eBotID, UserID: e2eUser}
@@ -68,9 +68,11 @@ func newE2E(t *testing.T) *e2eProgram {
 	t.Cleanup(endpoint.Close)
 	p.endpoint = endpoint.URL
 
-	p.fake = certainlytest.NewServer(t, certainlytest.WithClock(p.clock), certainlytest.WithBotID(e2eBotID),
+	p.fake = certainlytest.NewServer(t, append([]certainlytest.Option{
+		certainlytest.WithClock(p.clock), certainlytest.WithBotID(e2eBotID),
 		certainlytest.WithWebhooks(endpoint.URL+"/certainly/claim", endpoint.URL+"/certainly/messages",
-			certainlytest.BearerAuth(e2eWebhookToken)))
+			certainlytest.BearerAuth(e2eWebhookToken)),
+	}, opts...)...)
 
 	client, err := certainly.NewClient(p.fake.Token(), certainly.WithBaseURL(p.fake.URL),
 		certainly.WithHTTPClient(p.fake.Client()), certainly.WithRetry(2, time.Millisecond))
@@ -161,10 +163,27 @@ func e2eCtx(t *testing.T) context.Context {
 }
 
 // claim → handover → user message relayed → agent replies → takeover → bot
-// answers again.
+// answers again; with the message webhook posted in listen mode only, and
+// for every message (WithEveryMessage, as Certainly's notes describe it),
+// where the relay must ignore what the bot's conversations carry.
 func TestRelayFlow(t *testing.T) {
 	t.Parallel()
-	p := newE2E(t)
+	t.Run("listen mode only", func(t *testing.T) {
+		t.Parallel()
+		testRelayFlow(t, false)
+	})
+	t.Run("every message", func(t *testing.T) {
+		t.Parallel()
+		testRelayFlow(t, true)
+	})
+}
+
+func testRelayFlow(t *testing.T, every bool) {
+	var opts []certainlytest.Option
+	if every {
+		opts = append(opts, certainlytest.WithEveryMessage())
+	}
+	p := newE2E(t, opts...)
 	ctx := e2eCtx(t)
 
 	// The user talks to the bot, in normal mode.
@@ -236,10 +255,19 @@ func TestRelayFlow(t *testing.T) {
 		assert.Equal(t, "bearer [REDACTED]", req.Header.Get("Authorization"))
 		assert.Equal(t, e2eUser, req.UserID, "the id went through escaped and came back whole")
 	}
+	want := []string{certainlytest.WebhookClaim, certainlytest.WebhookMessage}
+	if every { // and the two exchanges with the bot, before and after
+		want = []string{
+			certainlytest.WebhookMessage, certainlytest.WebhookMessage, certainlytest.WebhookClaim,
+			certainlytest.WebhookMessage, certainlytest.WebhookMessage, certainlytest.WebhookMessage,
+		}
+	}
 	deliveries := p.fake.Deliveries()
-	require.Len(t, deliveries, 2)
-	assert.Equal(t, certainlytest.WebhookClaim, deliveries[0].Webhook)
-	assert.Equal(t, certainlytest.WebhookMessage, deliveries[1].Webhook)
+	var webhooks []string
+	for _, d := range deliveries {
+		webhooks = append(webhooks, d.Webhook)
+	}
+	assert.Equal(t, want, webhooks)
 	for _, d := range deliveries {
 		assert.Equal(t, http.StatusNoContent, d.StatusCode)
 		assert.Equal(t, "Bearer [REDACTED]", d.Header.Get("Authorization"))

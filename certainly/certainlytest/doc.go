@@ -73,6 +73,11 @@
 //     5 s timeout (WithDeliveryTimeout); the error comes back to the caller.
 //     The webhook's answer is not stored in the Reply variable (VarWebhook).
 //     Webhook URLs may be http:// and loopback.
+//   - By default the message webhook carries the user's messages in listen
+//     mode only, the ones a relay acts on; Certainly's notes say it carries
+//     every conversation message, which WithEveryMessage does for the
+//     user's and the bot's messages in normal mode. Agent messages are
+//     never posted.
 //   - The message webhook's schema is the fake's guess: Certainly documents
 //     only "a JSON with interlocutor user". The claim body has the page's
 //     fields; firstName and lastName are empty (they come from Facebook),

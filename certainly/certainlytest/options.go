@@ -28,6 +28,7 @@ type config struct {
 	messageURL  string
 	webhookAuth func(*http.Request)
 	bot         Bot
+	everyMsg    bool
 }
 
 // DefaultAuthScheme is the Authorization scheme the fake expects by
@@ -100,7 +101,7 @@ func WithoutAuthorization() Option {
 // authenticates them. claimURL receives the claim (the handover request of
 // the handover page, step 1B) that UserAsksForHuman sends; messageURL
 // receives the user messages UserSays sends while the bot is in listen mode
-// (step 4). They may be the same URL; "" leaves that webhook unset, and a
+// (step 4), and every message with WithEveryMessage. They may be the same URL; "" leaves that webhook unset, and a
 // call that needs it fails with ErrNoWebhook. auth, when not nil, is called
 // on every webhook request before it is sent, as the Webhook Builder adds
 // its None/Basic/header credential: BearerAuth, BasicAuth and HeaderAuth
@@ -115,6 +116,21 @@ func WithWebhooks(claimURL, messageURL string, auth func(*http.Request)) Option 
 			return fmt.Errorf("WithWebhooks: messageURL %w", err)
 		}
 		c.claimURL, c.messageURL, c.webhookAuth = claimURL, messageURL, auth
+		return nil
+	}
+}
+
+// WithEveryMessage makes the server POST the message webhook for the
+// conversation's messages in normal mode too, as certainly-api-notes.md
+// describes the real one ("receives every conversation message"): the
+// user's message ({"interlocutor": "user"}) and then the bot's answer
+// ({"interlocutor": "bot"}). A program must ignore those while the bot owns
+// the conversation, as a Relay does. Such a delivery that fails does not
+// fail UserSays (the user's chat goes on); Deliveries shows it. Without
+// the option, only listen mode posts the webhook.
+func WithEveryMessage() Option {
+	return func(c *config) error {
+		c.everyMsg = true
 		return nil
 	}
 }

@@ -88,7 +88,8 @@ func (s *Server) appendLocked(u *user, who certainly.Interlocutor, text string) 
 // (WithWebhooks) with {"interlocutor": "user", "message": text, "botId",
 // "userId", "sessionId"}, synchronously, and returns once it answered: a
 // *DeliveryError when it did not answer 2xx, ErrNoWebhook when no message
-// webhook is set. The user is created on first mention.
+// webhook is set. WithEveryMessage also posts the normal-mode exchange. The
+// user is created on first mention.
 func (s *Server) UserSays(ctx context.Context, userID, text string) (*Reply, error) {
 	if err := checkID(userID); err != nil {
 		return nil, fmt.Errorf("certainlytest: UserSays: userID %w", err)
@@ -110,26 +111,36 @@ func (s *Server) UserSays(ctx context.Context, userID, text string) (*Reply, err
 	s.mu.Unlock()
 
 	if mode == ModeNormal {
+		s.echo(ctx, certainly.InterlocutorUser, text, userID, sessionID)
 		answer := bot(userID, text)
 		if answer != "" {
 			s.mu.Lock()
 			s.appendLocked(u, certainly.InterlocutorBot, answer)
 			s.mu.Unlock()
+			s.echo(ctx, certainly.InterlocutorBot, answer, userID, sessionID)
 		}
 		return &Reply{Mode: ModeNormal, Text: answer}, nil
 	}
-	body, err := json.Marshal(messageBody{
-		Interlocutor: certainly.InterlocutorUser, Message: text,
-		BotID: s.botID, UserID: userID, SessionID: sessionID,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("certainlytest: UserSays: %w", err)
-	}
-	d, err := s.deliver(ctx, WebhookMessage, s.cfg.messageURL, userID, body)
+	d, err := s.deliver(ctx, WebhookMessage, s.cfg.messageURL, userID, s.messageJSON(certainly.InterlocutorUser, text, userID, sessionID))
 	if err != nil {
 		return nil, err
 	}
 	return &Reply{Mode: ModeListen, Delivery: d}, nil
+}
+
+// messageJSON is the message webhook's body.
+func (s *Server) messageJSON(who certainly.Interlocutor, text, userID, sessionID string) []byte {
+	// A struct of strings always encodes.
+	body, _ := json.Marshal(messageBody{Interlocutor: who, Message: text, BotID: s.botID, UserID: userID, SessionID: sessionID})
+	return body
+}
+
+// echo posts a normal-mode message to the message webhook under
+// WithEveryMessage; a failure shows in Deliveries only.
+func (s *Server) echo(ctx context.Context, who certainly.Interlocutor, text, userID, sessionID string) {
+	if s.cfg.everyMsg && s.cfg.messageURL != "" {
+		_, _ = s.deliver(ctx, WebhookMessage, s.cfg.messageURL, userID, s.messageJSON(who, text, userID, sessionID))
+	}
 }
 
 // UserAsksForHuman has the conversation of userID reach the flow module

@@ -22,7 +22,7 @@ import (
 // The webhooks, Delivery.Webhook.
 const (
 	WebhookClaim   = "claim"   // the claim for a human, UserAsksForHuman
-	WebhookMessage = "message" // a user message in listen mode, UserSays
+	WebhookMessage = "message" // a user message in listen mode (every message with WithEveryMessage), UserSays
 )
 
 // ErrNoWebhook is returned by UserSays and UserAsksForHuman when the

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -102,6 +103,43 @@ func TestMessageWebhookBody(t *testing.T) {
 	assert.JSONEq(t, fmt.Sprintf(`{"interlocutor":"user","message":"Is anyone there?","botId":%q,"userId":"user/1","sessionId":%q}`,
 		s.BotID(), u.SessionID), string(calls[0].Body))
 	assert.Equal(t, calls[0].Body, r.Delivery.Body)
+}
+
+// WithEveryMessage posts the normal-mode exchange too, as Certainly's notes
+// describe the message webhook: the user's message, then the bot's answer.
+// A failed delivery does not fail the user's chat; Deliveries shows it.
+func TestEveryMessage(t *testing.T) {
+	t.Parallel()
+	messages := newReceiver(t)
+	var calls atomic.Int32
+	messages.SetAnswer(func(*http.Request, []byte) (int, string) {
+		if calls.Add(1) == 1 {
+			return http.StatusInternalServerError, ""
+		}
+		return http.StatusNoContent, ""
+	})
+	s := certainlytest.NewServer(t, certainlytest.WithWebhooks("", messages.URL, nil), certainlytest.WithEveryMessage())
+	r, err := s.UserSays(ctx(t), "u1", "Hi")
+	require.NoError(t, err, "a failed delivery does not fail the user's chat")
+	assert.Equal(t, certainlytest.ModeNormal, r.Mode)
+	assert.Equal(t, "Bot: you said Hi", r.Text)
+	u, _ := s.User("u1")
+	got := messages.Calls()
+	require.Len(t, got, 2)
+	assert.JSONEq(t, fmt.Sprintf(`{"interlocutor":"user","message":"Hi","botId":%q,"userId":"u1","sessionId":%q}`,
+		s.BotID(), u.SessionID), string(got[0].Body))
+	assert.JSONEq(t, fmt.Sprintf(`{"interlocutor":"bot","message":"Bot: you said Hi","botId":%q,"userId":"u1","sessionId":%q}`,
+		s.BotID(), u.SessionID), string(got[1].Body))
+	deliveries := s.Deliveries()
+	require.Len(t, deliveries, 2)
+	assert.Equal(t, http.StatusInternalServerError, deliveries[0].StatusCode)
+	assert.Equal(t, http.StatusNoContent, deliveries[1].StatusCode)
+
+	handover(t, s, "u1")
+	r, err = s.UserSays(ctx(t), "u1", "Still there?")
+	require.NoError(t, err)
+	assert.Equal(t, certainlytest.ModeListen, r.Mode)
+	assert.Len(t, messages.Calls(), 3, "in listen mode, the user's message alone")
 }
 
 // The Webhook Builder's None/Basic/header authentication; the credential
