@@ -152,8 +152,9 @@
 //   - The claim body is documented by example only, with placeholders
 //     ("botId": ""). The SDK needs botId and to to be present (strings or
 //     numbers, no control characters), accepts them empty as the example
-//     has them (a Relay then refuses the claim with 400), and leaves a documented field of an unexpected JSON type
-//     empty in the struct (Raw keeps it) rather than refuse the claim.
+//     has them (a Relay then refuses the claim with 400), and leaves a
+//     documented field of an unexpected JSON type empty in the struct (Raw
+//     keeps it) rather than refuse the claim.
 //   - The message webhook's schema is not published beyond "a JSON with
 //     interlocutor user". The SDK reads interlocutor, message/text,
 //     botId/bot_id, userId/user_id (then from or to) and

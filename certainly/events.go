@@ -104,10 +104,9 @@ func ParseEvent(body []byte) (Event, error) {
 // every later call; every other field is optional. An empty botId passes,
 // as in the page's example, where the ids are placeholders: HandoffEvent
 // and a Relay cannot act on such a claim (the Relay refuses it: 400). A
-// documented field
-// whose value is not a string (not an object, for extractedData and
-// customVariables) is left empty, and Raw keeps it with any field
-// Certainly adds. An error is an *EventError naming the field. ParseClaim
+// documented field whose value is not a string (not an object, for
+// extractedData and customVariables) is left empty, and Raw keeps it with
+// any field Certainly adds. An error is an *EventError naming the field. ParseClaim
 // does not keep body: Raw is a copy.
 func ParseClaim(body []byte) (*Claim, error) {
 	data := bytes.Clone(body)

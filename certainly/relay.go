@@ -93,8 +93,8 @@ type RelayConfig struct {
 	// does on its own: an automatic Takeover that failed, or that was due
 	// after Close; and when a Takeover with ClaimEnd failed in a way
 	// Certainly may have acted on, so the Relay gave the conversation back
-	// with a plain Takeover and ClaimEnd may not have been applied. Without it, and without Logger, such failures are not
-	// reported anywhere.
+	// with a plain Takeover and ClaimEnd may not have been applied. Without
+	// it, and without Logger, such failures are not reported anywhere.
 	OnError func(conv Conversation, err error)
 	// OnTransition, when set, is called after every change of owner the
 	// Relay's controller stores, such as a hand-back when a grace period

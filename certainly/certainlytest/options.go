@@ -101,11 +101,11 @@ func WithoutAuthorization() Option {
 // authenticates them. claimURL receives the claim (the handover request of
 // the handover page, step 1B) that UserAsksForHuman sends; messageURL
 // receives the user messages UserSays sends while the bot is in listen mode
-// (step 4), and every message with WithEveryMessage. They may be the same URL; "" leaves that webhook unset, and a
-// call that needs it fails with ErrNoWebhook. auth, when not nil, is called
-// on every webhook request before it is sent, as the Webhook Builder adds
-// its None/Basic/header credential: BearerAuth, BasicAuth and HeaderAuth
-// build the usual ones. The URLs must be absolute http or https URLs;
+// (step 4), and every message with WithEveryMessage. They may be the same
+// URL; "" leaves that webhook unset, and a call that needs it fails with
+// ErrNoWebhook. auth, when not nil, is called on every webhook request
+// before it is sent, as the Webhook Builder adds its None/Basic/header
+// credential: BearerAuth, BasicAuth and HeaderAuth build the usual ones. The URLs must be absolute http or https URLs;
 // loopback is fine, so an httptest.Server can receive them.
 func WithWebhooks(claimURL, messageURL string, auth func(*http.Request)) Option {
 	return func(c *config) error {
