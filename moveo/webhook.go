@@ -148,11 +148,11 @@ func WithWebhookLogger(logger *slog.Logger) WebhookOption {
 //     was still running) gets 503, so Moveo tries again and then finds it
 //     handled, or handles it if the first attempt failed;
 //   - fn: nil gets 204; an error gets 500 (a panic is not recovered:
-//     net/http drops the connection) and the event is not
-//     remembered as handled, so Moveo's retry calls fn again. An error
-//     marked by webhookverify.Refuse (an event fn can never act on) gets
-//     400, which Moveo takes as final. A Deduper failure also gets 500, and
-//     fn is not called.
+//     net/http drops the connection) and the event is not remembered as
+//     handled, so Moveo's retry calls fn again. An error marked by
+//     webhookverify.Refuse (an event fn can never act on) gets 400, which
+//     Moveo takes as final. A Deduper failure also gets 500, and fn is not
+//     called.
 //
 // NewWebhookHandler fails on an empty secret (webhookverify.ErrEmptySecret)
 // unless WithoutSignatureVerification is given, on a secret with white

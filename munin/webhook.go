@@ -138,10 +138,10 @@ func WithWebhookLogger(logger *slog.Logger) WebhookOption {
 //     handled by a concurrent request gets 409, so Munin tries again later
 //     instead of taking it as delivered;
 //   - fn: nil gets 204; an error gets 500 (a panic is not recovered:
-//     net/http drops the connection) and the delivery is
-//     not remembered as handled, so Munin's retry calls fn again. An error
-//     marked by webhookverify.Refuse (an event fn can never act on) gets
-//     400 instead. A Deduper failure also gets 500, and fn is not called.
+//     net/http drops the connection) and the delivery is not remembered as
+//     handled, so Munin's retry calls fn again. An error marked by
+//     webhookverify.Refuse (an event fn can never act on) gets 400 instead.
+//     A Deduper failure also gets 500, and fn is not called.
 //
 // The delivery id header is not signed (§3.2: nothing but the body is), so a
 // captured delivery replayed within the window under a made-up delivery id
