@@ -138,7 +138,9 @@ func serveCertainly(ctx context.Context, addr, baseURL string, stdout, stderr io
 	if err != nil {
 		return err
 	}
-	client, err := certainly.NewClient(token, certainly.WithBaseURL(baseURL))
+	// The claim webhook calls Handover before it answers, and the Webhook
+	// Builder waits 5 s: every call, retries included, gets 4 s at most.
+	client, err := certainly.NewClient(token, certainly.WithBaseURL(baseURL), certainly.WithTimeout(4*time.Second))
 	if err != nil {
 		return fmt.Errorf("certainly client: %w", err)
 	}
